@@ -1,7 +1,8 @@
 """A tiny variational autoencoder trained on two clusters of 2D points.
 
-Run it with `python tiny_vae_2d.py`; `--beta` sets the KL weight and `--epochs` the length of training.
-It needs torch alone and prints the same numbers on every run: every random draw comes from one seed.
+Run it with `python tiny_vae_2d.py`; `--beta` sets the KL weight, `--epochs` the training length.
+It needs torch alone and prints the same numbers on every run: every random draw comes from one
+seed.
 """
 
 import argparse

@@ -1,0 +1,35 @@
+# The two commands: `make serve` and `make test`. Both create .venv and install what they need.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install serve build test update-expected bench clean
+
+# Reinstall whenever the pinned dependencies change.
+$(STAMP): pyproject.toml
+	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[site,test]'
+	touch $@
+
+install: $(STAMP)
+
+serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
+	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
+
+build: $(STAMP)  ## build the site into site/
+	$(MKDOCS) build --strict
+
+test: $(STAMP)  ## the whole suite: lint, doc tests, strict build, site tests
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
+	$(PY) -m pytest docs --update-expected
+
+bench: $(STAMP)  ## doc-test speed against the floor and a naive runner
+	$(PY) benchmarks/doctest_speed.py
+
+clean:
+	rm -rf site reports .cache

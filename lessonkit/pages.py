@@ -1,0 +1,202 @@
+"""Read a lesson page into its fenced blocks and say what each one is.
+
+Every fence on a page is exactly one of:
+
+- `python`: Python code, run as its own fresh `__main__` module;
+- `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
+  saves; it runs when a later `python lab.py ...` command on the same page runs it;
+- `shell`: a `bash` block whose lines are `python FILE.py [args]` commands, run as a reader would;
+- `expected`: a block titled "Expected output", compared with what the code before it printed;
+- `skip`: marked `notest="why"`, shown but deliberately not run;
+- `invalid`: anything else, which the doc tests report as a failure at its line.
+
+Fences inside admonitions, collapsible blocks and content tabs count like any other.
+"""
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+
+EXPECTED_TITLE = "Expected output"
+PYTHON_LANGS = {"python", "py", "python3"}
+SHELL_LANGS = {"bash", "sh", "shell"}
+PYTHON_COMMANDS = {"python", "python3"}
+
+# Admonitions, collapsible blocks and content tabs: Material's indented containers.
+_CONTAINER = re.compile(r"^[ ]*(?:!!!|\?\?\?\+?|===)[ \t]")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})")
+_ATTRIBUTE = re.compile(r"""([\w.:#-]+)(?:=("[^"]*"|'[^']*'|\S+))?""")
+
+
+@dataclass
+class Block:
+    kind: str
+    line: int  # 1-based line of the opening fence in the page
+    end_line: int  # 1-based line of the closing fence (or the last line, if unclosed)
+    lang: str
+    attrs: dict
+    source: str  # the content as written in the page (includes not expanded)
+    code: str = ""  # the content with includes expanded: what the reader sees and what runs
+    error: str = ""  # why an `invalid` block is invalid
+    filename: str = ""  # for `file` blocks
+    commands: list = field(default_factory=list)  # for `shell` blocks: argv lists
+    expected: "Block | None" = None  # for code blocks: the output block that checks them
+
+    @property
+    def runs(self) -> bool:
+        return self.kind in ("python", "shell")
+
+
+@dataclass
+class Page:
+    blocks: list
+
+    def files(self) -> dict:
+        return {block.filename: block.code for block in self.blocks if block.kind == "file"}
+
+    def block_at(self, line: int) -> Block:
+        for block in self.blocks:
+            if block.line == line:
+                return block
+        raise KeyError(f"no block starts at line {line}")
+
+
+def parse_info(info: str) -> tuple[str, dict]:
+    """`{.python title="x.py" notest="why"}` or `python` -> ("python", {"title": "x.py", ...})."""
+    info = info.strip()
+    if not info.startswith("{"):
+        words = info.split()
+        return (words[0] if words else ""), {word: "" for word in words[1:]}
+    lang, attrs = "", {}
+    for name, value in _ATTRIBUTE.findall(info.strip("{}")):
+        if name.startswith(".") and not lang:
+            lang = name[1:]
+        elif not name.startswith((".", "#")):
+            attrs[name] = value[1:-1] if value[:1] in "\"'" else value
+    return lang, attrs
+
+
+def flatten_containers(text: str) -> str:
+    """Blank the header line of each indented container and dedent its body, keeping line numbers,
+    so that a plain CommonMark parser sees the fences inside admonitions, details and tabs."""
+    out, body_indents = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            indent = len(line) - len(line.lstrip(" "))
+            while body_indents and indent < body_indents[-1]:
+                body_indents.pop()
+        cut = body_indents[-1] if body_indents else 0
+        if _CONTAINER.match(line[cut:]):
+            body_indents.append(len(line) - len(line.lstrip(" ")) + 4)
+            out.append("")
+        else:
+            out.append(line[cut:])
+    return "\n".join(out)
+
+
+def _fences(text: str):
+    tokens = MarkdownIt("commonmark").parse(flatten_containers(text))
+    return [token for token in tokens if token.type == "fence"]
+
+
+def _shell_commands(code: str) -> tuple[list, str]:
+    commands = []
+    for line in code.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            argv = shlex.split(line)
+        except ValueError as error:
+            return [], f"cannot read the command {line!r}: {error}"
+        if len(argv) < 2 or argv[0] not in PYTHON_COMMANDS or not argv[1].endswith(".py"):
+            return [], (
+                f"the doc tests run only `python FILE.py [args]` commands, not {line!r}; "
+                'mark the block notest="why" if it must not run'
+            )
+        commands.append(argv[1:])
+    if not commands:
+        return [], "the shell block has no command"
+    return commands, ""
+
+
+def classify(lang: str, attrs: dict) -> tuple[str, str]:
+    """Return (kind, error) for a fence's language and attributes."""
+    if attrs.get("title") == EXPECTED_TITLE:
+        return "expected", ""
+    if "notest" in attrs:
+        if not attrs["notest"].strip():
+            return "invalid", 'notest needs a reason: notest="why this block does not run"'
+        return "skip", ""
+    if lang in PYTHON_LANGS:
+        return ("file" if attrs.get("title", "").endswith(".py") else "python"), ""
+    if lang in SHELL_LANGS:
+        return "shell", ""
+    return "invalid", (
+        f"a {lang or 'plain'} block that is neither run, compared nor marked: "
+        f'give it title="{EXPECTED_TITLE}" or notest="why"'
+    )
+
+
+def read_page(text: str, expand=lambda code: code) -> Page:
+    """Split a page into blocks, expand their includes with `expand`, and pair code with output."""
+    blocks = []
+    seen_lines = set()
+    for token in _fences(text):
+        lang, attrs = parse_info(token.info)
+        start, end = token.map
+        seen_lines.update(range(start, end))
+        kind, error = classify(lang, attrs)
+        block = Block(kind, start + 1, end, lang, attrs, token.content, error=error)
+        if kind in ("python", "file", "shell"):
+            try:
+                block.code = expand(token.content)
+            except Exception as exc:  # a missing snippet or section, named by pymdownx
+                block.kind, block.error = "invalid", f"include failed: {exc}"
+        else:
+            block.code = token.content
+        blocks.append(block)
+
+    # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
+    # be a block nobody checks: refuse it.
+    for number, line in enumerate(text.split("\n")):
+        if number not in seen_lines and _FENCE_LINE.match(line):
+            blocks.append(Block("invalid", number + 1, number + 1, "", {}, line,
+                                error="a fence the doc-test parser cannot read; check its nesting"))
+    blocks.sort(key=lambda block: block.line)
+    _link(blocks)
+    return Page(blocks)
+
+
+def _link(blocks: list) -> None:
+    files = {block.attrs["title"]: block for block in blocks if block.kind == "file"}
+    for block in blocks:
+        if block.kind == "file":
+            block.filename = block.attrs["title"]
+    run_files = set()
+    waiting = None  # the last code block whose output has not been compared yet
+    for block in blocks:
+        if block.kind == "shell":
+            block.commands, block.error = _shell_commands(block.code)
+            missing = [argv[0] for argv in block.commands if argv[0] not in files]
+            if block.error:
+                block.kind = "invalid"
+            elif missing:
+                block.kind = "invalid"
+                block.error = (f"runs {missing[0]}, which this page does not show as a "
+                               f'{{.python title="{missing[0]}"}} block')
+            run_files.update(argv[0] for argv in block.commands)
+        if block.runs:
+            waiting = block
+        elif block.kind == "expected":
+            if waiting is None:
+                block.kind = "invalid"
+                block.error = "an Expected output block with no code before it"
+            else:
+                waiting.expected = block
+                waiting = None
+    for name, block in files.items():
+        if name not in run_files:
+            block.kind = "invalid"
+            block.error = f"the page shows {name} but no `python {name}` command runs it"

@@ -1,0 +1,67 @@
+"""The built site as a reader gets it: complete, offline, with math rendered and runnable code."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tests.site_html import code_blocks, loaded_urls
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "snippets" / "tiny_vae_2d.py"
+SECTION_MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[\w-]+\]\s*$")
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_lesson_page_is_built(built_site):
+    for source in (ROOT / "docs").rglob("*.md"):
+        name = source.relative_to(ROOT / "docs").with_suffix("")
+        page = built_site / ("index.html" if name.name == "index" else f"{name}/index.html")
+        assert page.is_file(), f"{source} was not built"
+
+
+def test_nothing_is_loaded_from_another_host(built_site):
+    outside = []
+    for page in pages(built_site):
+        for url in loaded_urls(page.read_text(encoding="utf-8")):
+            if urlparse(url).netloc or url.startswith("//"):
+                outside.append(f"{page.relative_to(built_site)}: {url}")
+    for sheet in built_site.rglob("*.css"):
+        for url in re.findall(r"""(?:url\(|@import\s+)["']?((?:https?:)?//[^"')\s]+)""",
+                              sheet.read_text(encoding="utf-8")):
+            outside.append(f"{sheet.relative_to(built_site)}: {url}")
+    assert not outside, "the site loads from other hosts:\n" + "\n".join(outside)
+
+
+def test_formulas_are_mathml(built_site):
+    html = (built_site / "vae-basics" / "index.html").read_text(encoding="utf-8")
+    assert html.count("<math ") >= 3, "the lesson's formulas are not rendered as MathML"
+    assert "arithmatex" not in html and "\\frac" not in html, "raw TeX left in the page"
+
+
+def _without_markers(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not SECTION_MARKER.match(line))
+
+
+def test_lab_block_as_shown_runs_and_prints_the_expected_output(built_site, tmp_path):
+    blocks = code_blocks((built_site / "vae-basics" / "index.html").read_text(encoding="utf-8"))
+    titles = [title for title, _ in blocks]
+    lab_index = titles.index("tiny_vae_2d.py")
+    shown = blocks[lab_index][1]
+    expected = next(text for title, text in blocks[lab_index:] if title == "Expected output")
+    assert shown == _without_markers(LAB.read_text(encoding="utf-8"))
+
+    (tmp_path / "tiny_vae_2d.py").write_text(shown, encoding="utf-8")
+    run = subprocess.run([sys.executable, "tiny_vae_2d.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected
+
+
+def test_lab_download_is_the_snippet_byte_for_byte(built_site):
+    assert (built_site / "downloads" / "tiny_vae_2d.py").read_bytes() == LAB.read_bytes()
