@@ -66,7 +66,7 @@ def expand(text: str, config_file: Path = MKDOCS_YML) -> str:
 _INCLUDE = re.compile(r"""--8<--\s+(["'])(?P<target>[^"']+)\1""")
 
 
-def origins(source: str, page: str, fence_line: int) -> list[str]:
+def origins(source: str, page: str, fence_line: int, config_file: Path = MKDOCS_YML) -> list[str]:
     """Where each line of `expand(source)` comes from, as "path:line": a snippet file's own line
     for included code, the page's line for code written in the page (whose fence opens at
     `fence_line`)."""
@@ -76,9 +76,9 @@ def origins(source: str, page: str, fence_line: int) -> list[str]:
         if not match:
             result.append(f"{page}:{fence_line + offset}")
             continue
-        included = expand(raw).split("\n")
+        included = expand(raw, config_file).split("\n")
         name = match["target"].split(":")[0]
-        path = next((base / name for base in snippet_dirs() if (base / name).is_file()), None)
+        path = next((base / name for base in snippet_dirs(config_file) if (base / name).is_file()), None)
         file_lines = path.read_text(encoding="utf-8").split("\n") if path else []
         label = _relative(path) if path else name
         # The included lines appear in the file in order, with only section markers between them.

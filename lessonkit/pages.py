@@ -43,6 +43,7 @@ class Block:
     filename: str = ""  # for `file` blocks
     commands: list = field(default_factory=list)  # for `shell` blocks: argv lists
     expected: "Block | None" = None  # for code blocks: the output block that checks them
+    is_code: bool = False  # python, file or shell, even if found invalid later
 
     @property
     def runs(self) -> bool:
@@ -148,8 +149,9 @@ def read_page(text: str, expand=lambda code: code) -> Page:
         start, end = token.map
         seen_lines.update(range(start, end))
         kind, error = classify(lang, attrs)
-        block = Block(kind, start + 1, end, lang, attrs, token.content, error=error)
-        if kind in ("python", "file", "shell"):
+        block = Block(kind, start + 1, end, lang, attrs, token.content, error=error,
+                      is_code=kind in ("python", "file", "shell"))
+        if block.is_code:
             try:
                 block.code = expand(token.content)
             except Exception as exc:  # a missing snippet or section, named by pymdownx
@@ -170,24 +172,30 @@ def read_page(text: str, expand=lambda code: code) -> Page:
 
 
 def _link(blocks: list) -> None:
-    files = {block.attrs["title"]: block for block in blocks if block.kind == "file"}
+    files = {}
     for block in blocks:
-        if block.kind == "file":
+        if block.is_code and block.lang in PYTHON_LANGS and block.attrs.get("title", "").endswith(".py"):
             block.filename = block.attrs["title"]
+            files[block.filename] = block
     run_files = set()
     waiting = None  # the last code block whose output has not been compared yet
     for block in blocks:
         if block.kind == "shell":
             block.commands, block.error = _shell_commands(block.code)
             missing = [argv[0] for argv in block.commands if argv[0] not in files]
+            broken = [files[name] for name, *_ in block.commands
+                      if name in files and files[name].kind == "invalid"]
             if block.error:
                 block.kind = "invalid"
             elif missing:
                 block.kind = "invalid"
                 block.error = (f"runs {missing[0]}, which this page does not show as a "
                                f'{{.python title="{missing[0]}"}} block')
+            elif broken:
+                block.kind = "invalid"
+                block.error = f"runs {broken[0].filename}, whose block at line {broken[0].line} is broken"
             run_files.update(argv[0] for argv in block.commands)
-        if block.runs:
+        if block.runs or (block.is_code and block.kind == "invalid"):
             waiting = block
         elif block.kind == "expected":
             if waiting is None:
@@ -197,6 +205,6 @@ def _link(blocks: list) -> None:
                 waiting.expected = block
                 waiting = None
     for name, block in files.items():
-        if name not in run_files:
+        if name not in run_files and block.kind == "file":
             block.kind = "invalid"
             block.error = f"the page shows {name} but no `python {name}` command runs it"

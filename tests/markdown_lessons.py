@@ -13,6 +13,7 @@ lacks, through its two extension points:
 Each run prints a per-page summary and writes a JSON report of every block (`--lesson-report`).
 """
 
+import functools
 import json
 import platform
 import shutil
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import torch  # imported once per run, before any block: every lesson needs it
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from pytest_markdown_docs._runners import _Runner, register_runner
@@ -44,20 +46,19 @@ class PageRun:
     saved them would have it."""
 
     path: Path
+    name: str  # the path as messages show it, relative to the project
     page: pages.Page
     folder: Path
     records: list = field(default_factory=list)
     updates: dict = field(default_factory=dict)  # expected block -> the output that replaces it
-
-    @property
-    def name(self) -> str:
-        return includes._relative(self.path)
 
 
 class Session:
     def __init__(self, config):
         self.config = config
         self.update = config.getoption("update_expected")
+        self.mkdocs_yml = config.rootpath / config.getini("lessons_mkdocs_yml")
+        self.expand = functools.partial(includes.expand, config_file=self.mkdocs_yml)
         self.runs: dict[Path, PageRun] = {}
         self.paths: list[Path] = []  # every page collected, run or not
         self.tmp = Path(tempfile.mkdtemp(prefix="lessons-"))
@@ -65,23 +66,31 @@ class Session:
     def page_run(self, path: Path) -> PageRun:
         path = Path(path).resolve()
         if path not in self.runs:
-            page = read(path)
+            page = self.read(path)
             folder = self.tmp / f"page{len(self.runs)}"
             folder.mkdir()
             for name, code in page.files().items():
                 (folder / name).write_text(code, encoding="utf-8")
-            self.runs[path] = PageRun(path, page, folder)
+            self.runs[path] = PageRun(path, self.relative(path), page, folder)
         return self.runs[path]
+
+    def relative(self, path: Path) -> str:
+        return str(Path(path).relative_to(self.config.rootpath))
+
+    def read(self, path: Path) -> pages.Page:
+        return pages.read_page(Path(path).read_text(encoding="utf-8"), self.expand)
 
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-_session: Session | None = None
+# One per pytest run; a stack, so that a run inside a run (the plugin's own tests) leaves the
+# outer run's state alone.
+_sessions: list[Session] = []
 
 
-def read(path: Path) -> pages.Page:
-    return pages.read_page(Path(path).read_text(encoding="utf-8"), includes.expand)
+def current() -> Session:
+    return _sessions[-1]
 
 
 # -- collection ------------------------------------------------------------------------------
@@ -92,7 +101,7 @@ class LessonParser(MarkdownIt):
 
     def parse(self, src, env=None):
         tokens = []
-        for block in pages.read_page(src, includes.expand).blocks:
+        for block in pages.read_page(src, current().expand).blocks:
             if block.runs or block.kind == "invalid":
                 token = Token("fence", "code", 0, info=f"python runner:{RUNNER}",
                               content=block.code, map=[block.line - 1, block.end_line])
@@ -115,7 +124,7 @@ def pytest_collect_file(file_path, parent):
 def pytest_collectreport(report):
     # Every page collected counts in the summary, including pages with nothing to run.
     if report.nodeid.endswith(".md") and "::" not in report.nodeid:
-        _session.paths.append(_session.config.rootpath / report.nodeid)
+        current().paths.append(current().config.rootpath / report.nodeid)
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -124,7 +133,7 @@ def pytest_collectreport(report):
 @register_runner()
 class LessonRunner(_Runner):
     def runtest(self, test, args, **kwargs):
-        run = _session.page_run(test.source_path)
+        run = current().page_run(test.source_path)
         block = run.page.block_at(test.start_line)
         started = time.perf_counter()
         outcome = "failed"
@@ -185,7 +194,7 @@ def _compare(run: PageRun, block: pages.Block, printed: str) -> str:
     reasons = compare.mismatch(expected.code, printed, tolerance)
     if not reasons:
         return "passed"
-    if _session.update:
+    if current().update:
         run.updates[expected.line] = (expected, printed)
         return "updated"
     diff = compare.unified_diff(expected.code, printed, f"{where} (Expected output)",
@@ -198,7 +207,7 @@ def _compare(run: PageRun, block: pages.Block, printed: str) -> str:
 
 def _describe_exception(test, excinfo) -> str:
     """The traceback through lesson code only, each frame at its page line or snippet line."""
-    run = _session.page_run(test.source_path)
+    run = current().page_run(test.source_path)
     block = run.page.block_at(test.start_line)
     shown_files = {str(run.folder / name): name for name in run.page.files()}
     lines = [f"{run.name}:{block.line}: the block raised an exception"]
@@ -208,7 +217,8 @@ def _describe_exception(test, excinfo) -> str:
         elif frame.filename in shown_files:
             name = shown_files[frame.filename]
             file_block = next(b for b in run.page.blocks if b.filename == name)
-            origin = includes.origins(file_block.source, run.name, file_block.line)
+            origin = includes.origins(file_block.source, run.name, file_block.line,
+                                      current().mkdocs_yml)
             source_line = frame.line or ""
             at = origin[frame.lineno - 1] if frame.lineno <= len(origin) else "?"
             lines.append(f"  {at} ({name} line {frame.lineno}, shown at {run.name}:"
@@ -226,19 +236,23 @@ def pytest_addoption(parser):
                     help="rewrite the Expected output blocks in docs/ from what the code prints")
     group.addoption("--lesson-report", default="reports/doctests.json",
                     help="where to write the JSON record of every block (default: %(default)s)")
+    parser.addini("lessons_mkdocs_yml", default="mkdocs.yml",
+                  help="the MkDocs config whose pymdownx.snippets settings expand includes")
 
 
 def pytest_configure(config):
-    global _session
-    _session = Session(config)
+    _sessions.append(Session(config))
+
+
+def pytest_unconfigure(config):
+    _sessions.pop().close()
 
 
 def pytest_sessionfinish(session):
-    if _session.update:
-        for run in _session.runs.values():
+    if current().update:
+        for run in current().runs.values():
             _rewrite_expected(run)
-    _write_report(Path(session.config.getoption("lesson_report")))
-    _session.close()
+    _write_report(session.config.rootpath / session.config.getoption("lesson_report"))
 
 
 def _rewrite_expected(run: PageRun) -> None:
@@ -256,14 +270,14 @@ def _rewrite_expected(run: PageRun) -> None:
 
 
 def _summaries():
-    for path in _session.paths:
-        blocks = read(path).blocks
-        run = _session.runs.get(path)
+    for path in current().paths:
+        blocks = current().read(path).blocks
+        run = current().runs.get(path)
         passed = {(r["line"]) for r in run.records if r["outcome"] != "failed"} if run else set()
         count = {kind: sum(b.kind == kind for b in blocks)
                  for kind in ("python", "file", "shell", "expected", "skip", "invalid")}
         yield {
-            "page": includes._relative(path),
+            "page": current().relative(path),
             "blocks": len(blocks),
             "executed": count["python"] + count["shell"] + count["file"],
             "compared": count["expected"],
@@ -274,7 +288,7 @@ def _summaries():
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _session.paths:
+    if not current().paths:
         return
     totals = {}
     terminalreporter.section("lesson blocks")
@@ -290,26 +304,24 @@ def pytest_terminal_summary(terminalreporter):
         f"total: {totals['blocks']} blocks, {totals['executed']} executed, {totals['compared']} "
         f"outputs compared, {totals['marked not executable']} marked not executable, "
         f"{totals['neither']} neither")
-    updated = sum(len(run.updates) for run in _session.runs.values())
-    if _session.update:
+    updated = sum(len(run.updates) for run in current().runs.values())
+    if current().update:
         terminalreporter.write_line(f"updated {updated} Expected output block(s)")
 
 
 def _write_report(path: Path) -> None:
-    if not _session.runs:
+    if not current().runs:
         return
-    import torch
-
     path.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "pages": list(_summaries()),
-        "blocks": [record for run in _session.runs.values() for record in run.records]
+        "blocks": [record for run in current().runs.values() for record in run.records]
         + [{"page": run.name, "line": block.line, "kind": "skip",
             "outcome": "not run: " + block.attrs["notest"], "seconds": 0.0}
-           for run in _session.runs.values() for block in run.page.blocks
+           for run in current().runs.values() for block in run.page.blocks
            if block.kind == "skip"],
     }
     path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,250 @@
+"""The doc-test engine on small Markdown fixtures: each rule of the README, shown failing and passing."""
+
+import textwrap
+
+import pytest
+
+from lessonkit import compare, pages
+
+pytest_plugins = ["pytester"]
+
+SNIPPET = """\
+import sys
+
+scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+print(f"value={0.5 * scale:.4f}")
+print("done")
+"""
+
+BROKEN = """\
+def divide(a, b):
+    return a / b
+
+
+print(divide(1, 0))
+"""
+
+MKDOCS_YML = """\
+site_name: fixture
+markdown_extensions:
+  - pymdownx.snippets:
+      base_path: [snips]
+      check_paths: true
+"""
+
+PAGE = """\
+# Fixture
+
+```{.python title="scale.py"}
+--8<-- "scale.py"
+```
+
+```bash
+python scale.py 3
+```
+
+```{.text title="Expected output"}
+value=1.5000
+done
+```
+"""
+
+
+@pytest.fixture
+def lessons(pytester):
+    """Write a page (and the fixture snippets) and run the doc tests on it."""
+    pytester.makefile(".yml", mkdocs=MKDOCS_YML)
+    (pytester.path / "snips").mkdir()
+    (pytester.path / "snips" / "scale.py").write_text(SNIPPET)
+    (pytester.path / "snips" / "broken.py").write_text(BROKEN)
+
+    def run(page: str, *args):
+        (pytester.path / "page.md").write_text(page)
+        return pytester.runpytest_inprocess(
+            "-p", "tests.markdown_lessons", "--markdown-docs",
+            "--markdown-docs-syntax=superfences", "-p", "no:cacheprovider", *args, "page.md",
+        )
+
+    return run
+
+
+def test_a_correct_page_passes(lessons):
+    result = lessons(PAGE)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["page.md: 3 blocks, 2 executed, 1 outputs compared, 0 marked*"])
+
+
+def test_a_changed_digit_fails_with_a_diff_naming_the_line(lessons):
+    result = lessons(PAGE.replace("value=1.5000", "value=1.5001"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "page.md:11: the Expected output does not match what the code printed.",
+        "-value=1.5001", "+value=1.5000",
+    ])
+
+
+def test_a_missing_include_fails(lessons):
+    result = lessons(PAGE.replace('--8<-- "scale.py"', '--8<-- "nowhere.py"'))
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "page.md:3: include failed: *nowhere.py*",
+        "page.md:7: runs scale.py, whose block at line 3 is broken",
+    ])
+
+
+def test_a_missing_section_fails(lessons):
+    result = lessons(PAGE.replace('--8<-- "scale.py"', '--8<-- "scale.py:nosuchsection"'))
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["page.md:3: include failed: *nosuchsection*"])
+
+
+def test_an_unmarked_block_fails(lessons):
+    result = lessons(PAGE + "\n```text\nsome text\n```\n")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["page.md:16: a text block that is neither run, compared nor*"])
+
+
+def test_notest_needs_a_reason_and_then_is_counted(lessons):
+    lessons(PAGE + '\n```{.text notest=""}\nx\n```\n').assert_outcomes(passed=1, failed=1)
+    result = lessons(PAGE + '\n```{.text notest="a diagram"}\nx\n```\n')
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["page.md: 4 blocks, 2 executed, 1 outputs compared, 1 marked*"])
+
+
+def test_expected_output_without_code_before_it_fails(lessons):
+    result = lessons('```{.text title="Expected output"}\nhello\n```\n')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:1: an Expected output block with no code before it"])
+
+
+def test_printed_output_nobody_compares_fails(lessons):
+    page = PAGE.split("```{.text")[0]
+    result = lessons(page)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:7: the block printed 2 line(s) but no Expected output*"])
+
+
+def test_a_file_no_command_runs_fails(lessons):
+    result = lessons('```{.python title="scale.py"}\n--8<-- "scale.py"\n```\n')
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:1: the page shows scale.py but no `python scale.py`*"])
+
+
+def test_a_command_other_than_python_fails(lessons):
+    result = lessons(PAGE.replace("python scale.py 3", "rm -rf /tmp/x"))
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "page.md:3: the page shows scale.py but no `python scale.py` command runs it",
+        "page.md:7: the doc tests run only `python FILE.py *` commands, not 'rm -rf /tmp/x'*",
+    ])
+
+
+def test_python_blocks_run_in_fresh_namespaces(lessons):
+    page = "```python\nx = 1\n```\n\n```python\nprint(x)\n```\n"
+    result = lessons(page)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*NameError: name 'x' is not defined"])
+
+
+def test_exit_status_is_checked(lessons):
+    page = '```{.python title="stop.py"}\nraise SystemExit("bad value")\n```\n\n'
+    expected = '```{.text title="Expected output"}\nbad value\n```\n'
+    lessons(page + "```bash\npython stop.py\n```\n\n" + expected).assert_outcomes(failed=1)
+    lessons(page + '```{.bash exit="1"}\npython stop.py\n```\n\n' + expected).assert_outcomes(
+        passed=1)
+
+
+@pytest.mark.parametrize("container", [
+    '=== "Tab one"\n\n',
+    '!!! note "An admonition"\n\n',
+    '??? success "A collapsible block"\n\n',
+])
+def test_blocks_inside_containers_are_run(lessons, container):
+    nested = container + textwrap.indent(PAGE.split("\n", 2)[2], "    ")
+    lessons(nested).assert_outcomes(passed=1)
+    result = lessons(nested.replace("value=1.5000", "value=9.9999"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:11: the Expected output does not match*"])
+
+
+@pytest.mark.parametrize(("tolerance", "outcome"), [("0.0001", "passed"), ("0.00009", "failed")])
+def test_tolerance_accepts_inside_and_rejects_outside_its_bound(lessons, tolerance, outcome):
+    page = PAGE.replace('title="Expected output"', f'title="Expected output" tolerance="{tolerance}"')
+    result = lessons(page.replace("value=1.5000", "value=1.5001"))
+    result.assert_outcomes(**{outcome: 1})
+    if outcome == "failed":
+        result.stdout.fnmatch_lines(["*printed 1.5000 where the page says 1.5001: off by 0.0001*"])
+
+
+def test_tolerance_never_excuses_changed_text(lessons):
+    page = PAGE.replace('title="Expected output"', 'title="Expected output" tolerance="1"')
+    result = lessons(page.replace("done", "dome"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the text around the numbers differs*"])
+
+
+def test_update_mode_rewrites_only_the_expected_output(lessons, pytester):
+    nested = '??? note "Folded"\n\n' + textwrap.indent(PAGE.split("\n", 2)[2], "    ")
+    stale = (PAGE + "\nSome prose.\n\n" + nested).replace("value=1.5000", "value=0.0000\nextra")
+    result = lessons(stale, "--update-expected")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["updated 2 Expected output block(s)"])
+    assert (pytester.path / "page.md").read_text() == PAGE + "\nSome prose.\n\n" + nested
+    # A page that is already right is left byte for byte as it was.
+    lessons(PAGE, "--update-expected")
+    assert (pytester.path / "page.md").read_text() == PAGE
+
+
+def test_a_normal_run_never_writes_the_page(lessons, pytester):
+    stale = PAGE.replace("value=1.5000", "value=0.0000")
+    lessons(stale).assert_outcomes(failed=1)
+    assert (pytester.path / "page.md").read_text() == stale
+
+
+def test_an_exception_in_a_snippet_names_the_snippet_line(lessons):
+    page = ('```{.python title="broken.py"}\n--8<-- "broken.py"\n```\n\n'
+            "```bash\npython broken.py\n```\n")
+    result = lessons(page)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "page.md:5: the block raised an exception",
+        "  */snips/broken.py:5 (broken.py line 5, shown at page.md:1), in <module>",
+        "  */snips/broken.py:2 (broken.py line 2, shown at page.md:1), in divide",
+        "ZeroDivisionError: division by zero",
+    ])
+
+
+def test_the_report_records_every_block(lessons, pytester):
+    import json
+
+    lessons(PAGE + '\n```{.text notest="a diagram"}\nx\n```\n').assert_outcomes(passed=1)
+    report = json.loads((pytester.path / "reports" / "doctests.json").read_text())
+    assert [(b["line"], b["kind"], b["outcome"]) for b in report["blocks"]] == [
+        (7, "shell", "passed"), (11, "expected", "passed"), (16, "skip", "not run: a diagram")]
+    assert report["torch"].startswith("2.13.0")
+
+
+# -- the pieces on their own -------------------------------------------------------------------
+
+
+def test_read_page_pairs_code_with_the_next_expected_output():
+    page = pages.read_page(PAGE)
+    assert [block.kind for block in page.blocks] == ["file", "shell", "expected"]
+    assert page.blocks[1].expected is page.blocks[2]
+    assert page.blocks[1].commands == [["scale.py", "3"]]
+
+
+def test_an_unreadable_fence_is_reported():
+    # An HTML block swallows the fence below it: the parser does not see a fence there.
+    page = pages.read_page("<div>\n```python\nprint(1)\n```\n</div>\n")
+    assert [(block.kind, block.line) for block in page.blocks] == [
+        ("invalid", 2), ("invalid", 4)]
+
+
+def test_numbers_compare_within_tolerance_only():
+    assert compare.mismatch("a=1.00 b=2\n", "a=1.01 b=2\n", 0.02) == []
+    assert compare.mismatch("a=1.00 b=2\n", "a=1.03 b=2\n", 0.02) != []
+    assert compare.mismatch("a=1.00\n", "a=1.00 \n", 1.0) != []
+    assert compare.mismatch("x=1\n", "x=1\n") == []
+    with pytest.raises(ValueError):
+        compare.parse_tolerance("-1")
