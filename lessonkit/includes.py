@@ -78,7 +78,8 @@ def origins(source: str, page: str, fence_line: int, config_file: Path = MKDOCS_
             continue
         included = expand(raw, config_file).split("\n")
         name = match["target"].split(":")[0]
-        path = next((base / name for base in snippet_dirs(config_file) if (base / name).is_file()), None)
+        candidates = [base / name for base in snippet_dirs(config_file)]
+        path = next((candidate for candidate in candidates if candidate.is_file()), None)
         file_lines = path.read_text(encoding="utf-8").split("\n") if path else []
         label = _relative(path) if path else name
         # The included lines appear in the file in order, with only section markers between them.

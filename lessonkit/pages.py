@@ -174,7 +174,8 @@ def read_page(text: str, expand=lambda code: code) -> Page:
 def _link(blocks: list) -> None:
     files = {}
     for block in blocks:
-        if block.is_code and block.lang in PYTHON_LANGS and block.attrs.get("title", "").endswith(".py"):
+        title = block.attrs.get("title", "")
+        if block.is_code and block.lang in PYTHON_LANGS and title.endswith(".py"):
             block.filename = block.attrs["title"]
             files[block.filename] = block
     run_files = set()
@@ -193,7 +194,8 @@ def _link(blocks: list) -> None:
                                f'{{.python title="{missing[0]}"}} block')
             elif broken:
                 block.kind = "invalid"
-                block.error = f"runs {broken[0].filename}, whose block at line {broken[0].line} is broken"
+                block.error = (f"runs {broken[0].filename}, whose block at line "
+                               f"{broken[0].line} is broken")
             run_files.update(argv[0] for argv in block.commands)
         if block.runs or (block.is_code and block.kind == "invalid"):
             waiting = block

@@ -1,4 +1,4 @@
-"""The doc-test engine on small Markdown fixtures: each rule of the README, shown failing and passing."""
+"""The doc-test engine on small Markdown fixtures: each rule, shown failing and passing."""
 
 import textwrap
 
@@ -169,7 +169,8 @@ def test_blocks_inside_containers_are_run(lessons, container):
 
 @pytest.mark.parametrize(("tolerance", "outcome"), [("0.0001", "passed"), ("0.00009", "failed")])
 def test_tolerance_accepts_inside_and_rejects_outside_its_bound(lessons, tolerance, outcome):
-    page = PAGE.replace('title="Expected output"', f'title="Expected output" tolerance="{tolerance}"')
+    with_tolerance = f'title="Expected output" tolerance="{tolerance}"'
+    page = PAGE.replace('title="Expected output"', with_tolerance)
     result = lessons(page.replace("value=1.5000", "value=1.5001"))
     result.assert_outcomes(**{outcome: 1})
     if outcome == "failed":
