@@ -13,6 +13,8 @@ Every fence on a page is exactly one of:
 Fences inside admonitions, collapsible blocks and content tabs count like any other.
 """
 
+import hashlib
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -56,6 +58,12 @@ class Page:
 
     def files(self) -> dict:
         return {block.filename: block.code for block in self.blocks if block.kind == "file"}
+
+    def fingerprint(self) -> str:
+        """Changes whenever any block's code (includes expanded), output or options change: a
+        verification record is valid for the page only while this stays the same."""
+        content = [(block.kind, block.code, sorted(block.attrs.items())) for block in self.blocks]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
     def block_at(self, line: int) -> Block:
         for block in self.blocks:

@@ -271,9 +271,10 @@ def _rewrite_expected(run: PageRun) -> None:
 
 def _summaries():
     for path in current().paths:
-        blocks = current().read(path).blocks
         run = current().runs.get(path)
-        passed = {(r["line"]) for r in run.records if r["outcome"] != "failed"} if run else set()
+        page = current().read(path)
+        blocks = page.blocks
+        records = [r for r in run.records if r["kind"] != "expected"] if run else []
         count = {kind: sum(b.kind == kind for b in blocks)
                  for kind in ("python", "file", "shell", "expected", "skip", "invalid")}
         yield {
@@ -283,7 +284,9 @@ def _summaries():
             "compared": count["expected"],
             "marked not executable": count["skip"],
             "neither": count["invalid"],
-            "passed": sum(b.line in passed for b in blocks if b.runs),
+            "ran": len(records),
+            "failed": sum(r["outcome"] == "failed" for r in records),
+            "fingerprint": page.fingerprint(),
         }
 
 
@@ -298,7 +301,7 @@ def pytest_terminal_summary(terminalreporter):
             f"{summary['compared']} outputs compared, {summary['marked not executable']} marked "
             f"not executable, {summary['neither']} neither")
         for key, value in summary.items():
-            if key != "page":
+            if isinstance(value, int):
                 totals[key] = totals.get(key, 0) + value
     terminalreporter.write_line(
         f"total: {totals['blocks']} blocks, {totals['executed']} executed, {totals['compared']} "
