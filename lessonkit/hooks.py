@@ -1,11 +1,20 @@
 """MkDocs hooks: everything the build adds to the Markdown pages, in one place.
 
-- The snippet files are published under `downloads/`, so a reader can fetch the exact file the page
+- Snippet files are published under `downloads/`, so a reader can fetch the exact file a page
   shows (and the doc tests ran).
+- Figures are drawn by the `*_figures.py` snippets and published under `figures/`
+  (lessonkit.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the `-dark`
+  variant with `#only-dark`.
+- Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
+  (lessonkit.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
+  buttons for the notebook and the script.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
-  script and no request to another host. A formula that cannot be converted fails the build.
+  script and no request to another host.
 - A page with code says under its title whether the doc tests verified this version of it, from
   the report that `make test` writes (reports/doctests.json), with the torch and Python versions.
+
+Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
+with a message naming it.
 """
 
 import functools
@@ -16,12 +25,14 @@ from pathlib import Path
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import includes, pages
+from lessonkit import figures, includes, notebooks, pages
 from lessonkit.includes import snippet_dirs
 
 REPORT = "reports/doctests.json"
+NOTEBOOK_DIR = "notebooks/"
 
 _MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">'
@@ -31,25 +42,48 @@ _MATH = re.compile(
 )
 
 
+def _nav_paths(nav):
+    for item in nav or []:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        if isinstance(value, list):
+            yield from _nav_paths(value)
+        elif isinstance(value, str):
+            yield value
+
+
+def _snippet_dirs(config) -> list[Path]:
+    return snippet_dirs(Path(config.config_file_path))
+
+
+def _snippet(name: str, config) -> Path:
+    for folder in _snippet_dirs(config):
+        if (folder / name).is_file():
+            return folder / name
+    raise PluginError(f"no snippet named {name} for notebooks/{Path(name).stem}.ipynb")
+
+
+@event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
 def on_files(files, config):
-    for folder in snippet_dirs():
+    for folder in _snippet_dirs(config):
         for path in sorted(folder.glob("*.py")):
             files.append(File.generated(config, f"downloads/{path.name}", abs_src_path=str(path)))
-    return files
-
-
-def on_page_content(content, page, config, files):
-    def to_mathml(match):
-        tex = html.unescape(match["inline"] if match["inline"] is not None else match["block"])
-        display = "inline" if match["inline"] is not None else "block"
         try:
-            return convert(tex.strip(), display=display)
-        except Exception as error:
-            raise PluginError(
-                f"{page.file.src_uri}: cannot render the formula {tex!r}: {error}"
-            ) from error
-
-    return _MATH.sub(to_mathml, content)
+            drawn = figures.draw(folder)
+        except figures.FigureError as error:
+            raise PluginError(f"cannot draw a figure: {error}") from error
+        for svg in drawn:
+            files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
+    for uri in _nav_paths(config.nav):
+        if uri.startswith(NOTEBOOK_DIR) and uri.endswith(".ipynb"):
+            root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config),
+                                             folder=str(Path(uri).parent))
+            # A File with a source folder, not File.generated: mkdocs-jupyter reads src_dir.
+            files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
+                              use_directory_urls=config.use_directory_urls))
+            # From content, not a path: mkdocs-jupyter would take a path ending .ipynb for a page.
+            files.append(File.generated(config, f"downloads/{notebook.name}",
+                                        content=notebook.read_bytes()))
+    return files
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -84,8 +118,39 @@ def _verification_notice(page_code, runnable, page, root: Path) -> str:
     return (
         '!!! success "Verified"\n\n'
         f"    The doc tests ran the {summary['ran']} code blocks and commands of this page and "
-        f"compared "
-        f"{summary['compared']} Expected output blocks with what the code printed: all matched, "
-        f"with torch {report['torch']} and Python {report['python']} "
+        f"compared {summary['compared']} Expected output blocks with what the code printed: all "
+        f"matched, with torch {report['torch']} and Python {report['python']} "
         f"({report['finished'][:10]}).\n"
     )
+
+
+def on_page_content(content, page, config, files):
+    def to_mathml(match):
+        tex = html.unescape(match["inline"] if match["inline"] is not None else match["block"])
+        display = "inline" if match["inline"] is not None else "block"
+        try:
+            return convert(tex.strip(), display=display)
+        except Exception as error:
+            raise PluginError(
+                f"{page.file.src_uri}: cannot render the formula {tex!r}: {error}"
+            ) from error
+
+    return _MATH.sub(to_mathml, content)
+
+
+def on_post_page(output, page, config):
+    if not page.file.src_uri.startswith(NOTEBOOK_DIR):
+        return output
+    # The buttons a notebook page needs: the notebook, its script, and the scripts it imports.
+    stem = Path(page.file.src_uri).stem
+    names = [f"{stem}.ipynb"] + [path.name for path in
+                                 notebooks.local_imports(_snippet(f"{stem}.py", config))]
+    up = "../" * page.url.count("/")
+    buttons = "".join(
+        f'<a class="md-button" href="{up}downloads/{name}" download>Download {name}</a> '
+        for name in names
+    )
+    head, found, rest = output.partition("</h1>")
+    if not found:
+        raise PluginError(f"{page.file.src_uri}: no title to put the download buttons under")
+    return f'{head}</h1>\n<p class="lesson-downloads">{buttons}</p>{rest}'

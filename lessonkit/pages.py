@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from lessonkit.sources import imported_modules
+
 EXPECTED_TITLE = "Expected output"
 PYTHON_LANGS = {"python", "py", "python3"}
 SHELL_LANGS = {"bash", "sh", "shell"}
@@ -214,7 +216,22 @@ def _link(blocks: list) -> None:
             else:
                 waiting.expected = block
                 waiting = None
+    # A file is used when a command runs it or a used file imports it.
+    todo = list(run_files)
+    while todo:
+        block = files.get(todo.pop())
+        if block is None or block.kind != "file":
+            continue
+        try:
+            modules = imported_modules(block.code)
+        except SyntaxError:
+            continue  # running it will report the error at its line
+        for module in modules:
+            if f"{module}.py" in files and f"{module}.py" not in run_files:
+                run_files.add(f"{module}.py")
+                todo.append(f"{module}.py")
     for name, block in files.items():
         if name not in run_files and block.kind == "file":
             block.kind = "invalid"
-            block.error = f"the page shows {name} but no `python {name}` command runs it"
+            block.error = (f"the page shows {name} but no `python {name}` command runs it "
+                           "and no file that runs imports it")

@@ -61,21 +61,25 @@ def vae_loss(recon, x, mu, logvar, beta):
 REPORT_EPOCHS = (1, 50, 100, 200)
 
 
-def train(model, x, beta=0.05, epochs=200, lr=0.02):
+def train(model, x, beta=0.05, epochs=200, lr=0.02, report=True):
+    """Full-batch Adam; returns (recon, kl, loss) of every epoch, for plots and checks."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
     for epoch in range(1, epochs + 1):
         recon, mu, logvar = model(x)  # the whole data set is one batch
         recon_loss, kl, loss = vae_loss(recon, x, mu, logvar, beta)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if epoch in REPORT_EPOCHS or epoch == epochs:
+        history.append((recon_loss.item(), kl.item(), loss.item()))
+        if report and (epoch in REPORT_EPOCHS or epoch == epochs):
             print(
                 f"epoch={epoch:03d} "
                 f"recon={recon_loss.item():.4f} "
                 f"kl={kl.item():.4f} "
                 f"loss={loss.item():.4f}"
             )
+    return history
 # --8<-- [end:train]
 
 
@@ -88,6 +92,7 @@ def sample(model, n=5):
 # --8<-- [end:sample]
 
 
+# --8<-- [start:arguments]
 def finite_number(text, minimum):
     try:
         value = float(text)
@@ -123,6 +128,7 @@ def parse_args(argv=None):
         "--epochs", type=lambda s: whole_number(s, 1), default=200, help="epochs (default 200)"
     )
     return parser.parse_args(argv)
+# --8<-- [end:arguments]
 
 
 # --8<-- [start:main]

@@ -134,7 +134,7 @@ def test_a_command_other_than_python_fails(lessons):
     result = lessons(PAGE.replace("python scale.py 3", "rm -rf /tmp/x"))
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
-        "page.md:3: the page shows scale.py but no `python scale.py` command runs it",
+        "page.md:3: the page shows scale.py but no `python scale.py` command runs it*",
         "page.md:7: the doc tests run only `python FILE.py *` commands, not 'rm -rf /tmp/x'*",
     ])
 

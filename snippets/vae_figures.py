@@ -1,0 +1,196 @@
+"""The VAE Basics lesson's figures, drawn from the lab's own runs.
+
+`python vae_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg (dark
+palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
+"""
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no window
+import matplotlib.pyplot as plt  # noqa: E402
+from vae_experiments import (  # noqa: E402
+    NEAR,
+    PRIOR_SAMPLES,
+    decode_line,
+    largest_step,
+    latent_means,
+    prior_samples,
+    run,
+    share_near_data,
+)
+
+from tiny_vae_2d import REPORT_EPOCHS  # noqa: E402
+
+THEMES = {
+    "light": {"text": "#1f2328", "grid": "#d0d7de", "data": "#8c959f", "accent": "#3f51b5",
+              "second": "#e8710a", "third": "#1a7f37"},
+    "dark": {"text": "#e6edf3", "grid": "#3d444d", "data": "#8b949e", "accent": "#8c9eff",
+             "second": "#ffab40", "third": "#56d364"},
+}
+colors = THEMES["light"]
+
+
+def _style(theme):
+    c = THEMES[theme]
+    return {
+        "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
+        "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
+        "axes.grid": True, "grid.linewidth": 0.5, "legend.frameon": False,
+        "font.size": 10, "svg.fonttype": "none", "svg.hashsalt": "vae-basics",
+        "figure.dpi": 100, "savefig.dpi": 150,  # for the rasterized point clouds
+    }
+
+
+def _cloud(ax, points, **style):
+    # Thousands of markers weigh less as one embedded image than as SVG shapes; text stays vector.
+    return ax.scatter(points[:, 0], points[:, 1], rasterized=True, **style)
+
+
+def _data(ax, x):
+    _cloud(ax, x, s=6, color=colors["data"], label="training points")
+
+
+def _prior_circles(ax):
+    for radius in (1, 2):
+        ax.add_patch(plt.Circle((0, 0), radius, fill=False, linestyle="--",
+                                color=colors["grid"], linewidth=1))
+
+
+def training_curves():
+    _, _, history = run()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    epochs = range(1, len(history) + 1)
+    for index, (label, color) in enumerate(
+        [("reconstruction", colors["accent"]), ("KL", colors["second"]),
+         ("total loss", colors["third"])]
+    ):
+        values = [row[index] for row in history]
+        ax.plot(epochs, values, color=color, label=label)
+        ax.scatter(REPORT_EPOCHS, [values[e - 1] for e in REPORT_EPOCHS], color=color, s=18,
+                   zorder=3)
+    ax.set_yscale("log")
+    ax.set_xticks(REPORT_EPOCHS)
+    ax.set_xlabel("epoch (dots: the epochs the lab prints)")
+    ax.set_ylabel("value (log scale)")
+    ax.legend(loc="upper right", ncols=3)
+    return fig
+
+
+def data_and_samples():
+    x, model, _ = run()
+    samples = prior_samples(model)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    _data(ax, x)
+    _cloud(ax, samples, s=8, marker="x", color=colors["accent"],
+               label=f"{PRIOR_SAMPLES} points decoded from z ~ N(0, I)")
+    ax.set_aspect("equal")
+    ax.set_title(f"{share_near_data(samples, x):.0%} of the decoded points lie within {NEAR} "
+                 "of a training point", fontsize=10)
+    ax.legend(loc="upper center", ncols=2, bbox_to_anchor=(0.5, -0.12))
+    return fig
+
+
+def latent_space():
+    x, model, _ = run()
+    mu = latent_means(model, x)
+    fig, ax = plt.subplots(figsize=(4.6, 4.6))
+    _prior_circles(ax)
+    _cloud(ax, mu[:128], s=8, color=colors["accent"],
+               label="cluster at (+1, 0)")
+    _cloud(ax, mu[128:], s=8, color=colors["second"],
+               label="cluster at (-1, 0)")
+    ax.set(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), xlabel="z₁", ylabel="z₂", aspect="equal")
+    ax.set_title("encoder means; dashed: 1 and 2 std of the prior", fontsize=10)
+    ax.legend(loc="upper right")
+    return fig
+
+
+def interpolation():
+    x, model, _ = run()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    _data(ax, x)
+    for start, end, color in (([-2.0, 0.0], [2.0, 0.0], colors["accent"]),
+                              ([0.0, -2.0], [0.0, 2.0], colors["second"])):
+        _, decoded = decode_line(model, start, end)
+        ax.plot(decoded[:, 0], decoded[:, 1], "-o", color=color, markersize=4,
+                label=f"z from {tuple(start)} to {tuple(end)}: largest step "
+                      f"{largest_step(decoded):.3f}")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12))
+    return fig
+
+
+def kl_weight():
+    betas = (0.0, 0.05, 0.5)
+    fig, axes = plt.subplots(2, 3, figsize=(9, 6))
+    for column, beta in enumerate(betas):
+        x, model, history = run(beta=beta)
+        samples = prior_samples(model)
+        top, bottom = axes[0, column], axes[1, column]
+        _data(top, x)
+        _cloud(top, samples, s=5, marker="x", color=colors["accent"])
+        recon, kl, _ = history[-1]
+        top.set_title(f"β = {beta:g}\nrecon {recon:.4f}, KL {kl:.4f}\n"
+                      f"{share_near_data(samples, x):.0%} of samples near data", fontsize=9)
+        top.set(xlim=(-2, 2), ylim=(-1.5, 1.5), aspect="equal")
+        mu = latent_means(model, x)
+        _prior_circles(bottom)
+        _cloud(bottom, mu[:128], s=5, color=colors["accent"])
+        _cloud(bottom, mu[128:], s=5, color=colors["second"])
+        limit = max(2.5, mu.abs().max().item() * 1.1)
+        bottom.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal")
+    axes[0, 0].set_ylabel("data (grey), samples (×)")
+    axes[1, 0].set_ylabel("encoder means in z")
+    fig.tight_layout()
+    return fig
+
+
+def activations():
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for activation, color in (("relu", colors["accent"]), ("tanh", colors["second"])):
+        _, _, history = run(activation=activation)
+        ax.plot(range(1, len(history) + 1), [row[0] for row in history], color=color,
+                label=f"{activation} decoder: final recon {history[-1][0]:.4f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("reconstruction loss (log scale)")
+    ax.legend(loc="upper right")
+    return fig
+
+
+FIGURES = {
+    "training-curves": training_curves,
+    "data-and-samples": data_and_samples,
+    "latent-space": latent_space,
+    "interpolation": interpolation,
+    "kl-weight": kl_weight,
+    "activations": activations,
+}
+
+
+def main(argv):
+    if not argv:
+        sys.exit("usage: vae_figures.py OUTDIR [NAME ...]")
+    outdir, names = Path(argv[0]), argv[1:] or list(FIGURES)
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown:
+        sys.exit(f"vae_figures.py: error: no figure named {unknown[0]!r}; "
+                 f"the figures are {', '.join(FIGURES)}")
+    outdir.mkdir(parents=True, exist_ok=True)
+    global colors
+    for name in names:
+        for theme, suffix in (("light", ""), ("dark", "-dark")):
+            colors = THEMES[theme]
+            with plt.rc_context(_style(theme)):
+                figure = FIGURES[name]()
+                figure.savefig(outdir / f"{name}{suffix}.svg", transparent=True,
+                               bbox_inches="tight", metadata={"Date": None})
+                plt.close(figure)
+        print(name)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,38 @@
+"""The exercise walkthroughs' claims, checked against real runs (not against the page's numbers)."""
+
+import pytest
+
+from lessonkit.execute import run_file
+from tests.conftest import ROOT
+
+SNIPPETS = ROOT / "snippets"
+
+
+@pytest.fixture(scope="module")
+def claims():
+    # The same script the page runs, imported the way the reader's folder would import it.
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(SNIPPETS))
+    try:
+        return importlib.import_module("walkthrough_checks").claims()
+    finally:
+        sys.path.remove(str(SNIPPETS))
+        for name in ("walkthrough_checks", "vae_experiments", "tiny_vae_2d"):
+            sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize("exercise", range(5))
+def test_walkthrough_claim_holds(claims, exercise):
+    claim, holds = claims[exercise]
+    assert holds, f"the walkthrough of exercise {claim} no longer holds"
+
+
+def test_the_lab_rejects_bad_arguments_with_one_line_and_status_2():
+    for args in (["--beta", "-1"], ["--beta", "nan"], ["--beta", "inf"], ["--epochs", "0"],
+                 ["--beta", "abc"], ["--epochs", "1.5"]):
+        result = run_file(SNIPPETS / "tiny_vae_2d.py", args)
+        assert result.exit_code == 2, args
+        assert result.output.count("\n") == 1 and "Traceback" not in result.output, args
+        assert repr(args[1]) in result.output, args
