@@ -28,8 +28,9 @@ test: $(STAMP)  ## the whole suite: lint, doc tests, strict build, site tests
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected
 
-bench: $(STAMP)  ## doc-test speed against the floor and a naive runner
+bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py
+	$(PY) benchmarks/build_speed.py
 
 clean:
 	rm -rf site reports .cache

@@ -57,3 +57,16 @@ def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):
     assert result.returncode != 0
     stderr = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)  # the traceback is coloured
     assert "demo.ipynb" in stderr and "ValueError: broken cell" in stderr
+
+
+def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
+    from lessonkit.sources import fingerprint
+
+    (tmp_path / "lab.py").write_text("X = 1\n")
+    (tmp_path / "other.py").write_text("Y = 1\n")
+    (tmp_path / "demo_figures.py").write_text("import torch\nfrom lab import X\n")
+    key = fingerprint(tmp_path / "demo_figures.py")
+    (tmp_path / "other.py").write_text("Y = 2\n")
+    assert fingerprint(tmp_path / "demo_figures.py") == key, "an unrelated snippet changed it"
+    (tmp_path / "lab.py").write_text("X = 2\n")
+    assert fingerprint(tmp_path / "demo_figures.py") != key, "an imported snippet did not"
