@@ -3,6 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 STAMP  := $(VENV)/.installed-stamp
+# Debian's Chromium for the browser tests: Playwright's own browser download cannot work here.
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install serve build test update-expected bench clean
 
@@ -13,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[site,test]'
 	touch $@
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
 install: $(STAMP)
 
 serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
@@ -21,7 +28,7 @@ serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
 build: $(STAMP)  ## build the site into site/
 	$(MKDOCS) build --strict
 
-test: $(STAMP)  ## the whole suite: lint, doc tests, strict build, site tests
+test: $(STAMP) $(CHROMIUM)  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

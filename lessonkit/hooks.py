@@ -138,9 +138,27 @@ def on_page_content(content, page, config, files):
     return _MATH.sub(to_mathml, content)
 
 
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"'
+
+
+def _name_search_dialog(output: str, where: str) -> str:
+    # Material's search dialog has no accessible name (axe-core: aria-dialog-name).
+    if _SEARCH_DIALOG not in output:
+        raise PluginError(f"{where}: Material's search dialog markup changed; "
+                          "update the accessible name added in lessonkit/hooks.py")
+    return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="Search"', 1)
+
+
+def on_post_template(output, template_name, config):
+    return _name_search_dialog(output, template_name) if template_name == "404.html" else output
+
+
 def on_post_page(output, page, config):
+    output = _name_search_dialog(output, page.file.src_uri)
     if not page.file.src_uri.startswith(NOTEBOOK_DIR):
         return output
+    # Notebook code that scrolls sideways must be reachable with the keyboard.
+    output = output.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     # The buttons a notebook page needs: the notebook, its script, and the scripts it imports.
     stem = Path(page.file.src_uri).stem
     names = [f"{stem}.ipynb"] + [path.name for path in

@@ -1,0 +1,109 @@
+"""A reader's browser for the tests: Debian's Chromium driven by Playwright, the site on 127.0.0.1.
+
+`visit()` loads a page and returns what a reader would notice going wrong: console errors,
+failed requests, requests to other hosts, images that did not load or have no alt text, raw TeX.
+"""
+
+import functools
+import http.server
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root and with no network: no sandbox, and none of Chromium's own background traffic.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path):
+    """Serve `folder` on 127.0.0.1 in a background thread; returns (base URL, server)."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/", server
+
+
+@dataclass
+class Visit:
+    url: str
+    problems: list = field(default_factory=list)
+    bytes_by_type: dict = field(default_factory=dict)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self.bytes_by_type.values())
+
+
+_PAGE_CHECKS = """() => {
+  const problems = [];
+  for (const img of document.querySelectorAll('img')) {
+    const shown = img.offsetParent !== null;
+    if (!img.getAttribute('alt') || !img.getAttribute('alt').trim())
+      problems.push(`image without alt text: ${img.getAttribute('src')}`);
+    if (shown && !(img.complete && img.naturalWidth > 0))
+      problems.push(`image not loaded: ${img.getAttribute('src')}`);
+  }
+  const text = document.querySelector('article') ? document.querySelector('article').innerText : '';
+  for (const tex of ['\\\\frac', '\\\\mathcal', '$$', '\\\\(', '\\\\[']) {
+    if (text.includes(tex)) problems.push(`raw TeX visible: ${tex}`);
+  }
+  return problems;
+}"""
+
+
+def visit(page, url: str) -> Visit:
+    """Load `url` in `page` (a Playwright page) and collect the problems a reader would meet."""
+    result = Visit(url)
+    local = urlparse(url).netloc
+
+    def on_request(route):
+        if urlparse(route.request.url).netloc not in (local, ""):
+            result.problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+        else:
+            route.continue_()
+
+    def on_response(response):
+        kind = response.request.resource_type
+        try:
+            size = len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            size = 0
+        result.bytes_by_type[kind] = result.bytes_by_type.get(kind, 0) + size
+
+    page.route("**/*", on_request)
+    page.on("console", lambda message: message.type == "error" and result.problems.append(
+        f"console error: {message.text}"))
+    page.on("pageerror", lambda error: result.problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: urlparse(request.url).netloc == local
+            and result.problems.append(f"failed request: {request.url}"))
+    page.on("response", on_response)
+    response = page.goto(url, wait_until="networkidle")
+    if response is None or not response.ok:
+        result.problems.append(f"page did not load: {response.status if response else 'none'}")
+    result.problems += page.evaluate(_PAGE_CHECKS)
+    page.unroute("**/*")
+    return result
+
+
+HEADINGS_IN_ORDER = """() => {
+  const levels = [...document.querySelectorAll('article h1, article h2, article h3, article h4')]
+    .filter(h => h.offsetParent !== null || h.closest('details'))
+    .map(h => Number(h.tagName[1]));
+  const jumps = [];
+  for (let i = 1; i < levels.length; i++)
+    if (levels[i] > levels[i - 1] + 1) jumps.push(`h${levels[i - 1]} then h${levels[i]}`);
+  return jumps;
+}"""
+
+TABLES_WITHOUT_HEADERS = """() => [...document.querySelectorAll('article table')]
+  .filter(t => !t.querySelector('thead th')).length"""

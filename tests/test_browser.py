@@ -1,0 +1,304 @@
+"""The built site in a real browser (Chromium), as a reader meets it, in both palettes."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HEADINGS_IN_ORDER,
+    TABLES_WITHOUT_HEADERS,
+    serve,
+    visit,
+)
+from tests.conftest import ROOT
+from tests.test_site import LAB, _without_markers
+
+REPORTS = ROOT / "reports"
+PALETTES = ("light", "dark")
+LESSON = "vae-basics/"
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(str(path.relative_to(site).parent) + "/" if path.name == "index.html"
+                  else str(path.relative_to(site)) for path in site.rglob("*.html"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs it with "
+                    "`apt-get install -y chromium`", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    url, server = serve(built_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def reader(browser, site_url):
+    """A fresh browser tab, allowed to use the clipboard like a reader's."""
+    def open_tab(palette="light"):
+        context = browser.new_context(color_scheme=palette, viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        contexts.append(context)
+        return context.new_page()
+
+    contexts = []
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def _page_ids(site_pages):
+    return [page.strip("/") or "home" for page in site_pages]
+
+
+SITE_PAGES = None
+
+
+def pytest_generate_tests(metafunc):
+    # Pages are known only after the build; parametrize over the docs' sources instead and map.
+    if "site_page" in metafunc.fixturenames:
+        names = [""]  # home
+        for source in sorted((ROOT / "docs").rglob("*.md")):
+            if source.name != "index.md":
+                names.append(str(source.relative_to(ROOT / "docs").with_suffix("")) + "/")
+        nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+        names += sorted({m + "/" for m in re.findall(r"(notebooks/\w+)\.ipynb", nav)})
+        names.append("404.html")
+        metafunc.parametrize("site_page", names, ids=[n.strip("/") or "home" for n in names])
+
+
+@pytest.mark.parametrize("palette", PALETTES)
+def test_page_shows_without_problems(reader, site_url, site_page, palette):
+    page = reader(palette)
+    result = visit(page, site_url + site_page)
+    scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    assert scheme == ("slate" if palette == "dark" else "default")
+    shots = REPORTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    name = (site_page.strip("/") or "home").replace("/", "-")
+    page.screenshot(path=str(shots / f"{name}-{palette}.png"), full_page=True)
+    assert not result.problems, "\n".join(result.problems)
+
+
+@pytest.mark.parametrize("palette", PALETTES)
+def test_axe_reports_no_violations(reader, site_url, site_page, palette):
+    page = reader(palette)
+    page.goto(site_url + site_page, wait_until="networkidle")
+    results = Axe().run(page)
+    violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
+                  f"{', '.join(n['target'][0] for n in v['nodes'][:3])}"
+                  for v in results.response["violations"]]
+    record = REPORTS / "axe.jsonl"
+    with record.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"page": site_page, "palette": palette,
+                              "violations": len(violations)}) + "\n")
+    assert not violations, "\n".join(violations)
+
+
+def test_headings_are_in_order_and_tables_have_header_rows(reader, site_url, site_page):
+    page = reader()
+    page.goto(site_url + site_page, wait_until="networkidle")
+    assert page.evaluate(HEADINGS_IN_ORDER) == []
+    assert page.evaluate(TABLES_WITHOUT_HEADERS) == 0
+
+
+def test_search_finds_the_lesson(reader, site_url):
+    page = reader()
+    page.goto(site_url, wait_until="networkidle")
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("reparameterization")  # Material searches on key events, as a reader types
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    assert "VAE Basics" in page.locator(".md-search-result").inner_text()
+
+
+def _copy(page, block) -> str:
+    block.hover()
+    block.locator("button.md-code__button[data-md-type='copy']").click()
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def _block(page, title):
+    return page.locator(f"div.highlight:has(> span.filename:text-is('{title}'))").first
+
+
+def _expected_after(page, title) -> str:
+    return page.evaluate(
+        """(title) => {
+            const blocks = [...document.querySelectorAll('div.highlight')];
+            const start = blocks.findIndex(b => b.querySelector('.filename')?.textContent === title);
+            const after = blocks.slice(start).find(
+                b => b.querySelector('.filename')?.textContent === 'Expected output');
+            return after.querySelector('code').textContent;
+        }""", title)
+
+
+def test_copied_lab_is_the_snippet_and_prints_the_expected_output(reader, site_url, tmp_path):
+    page = reader()
+    page.goto(site_url + LESSON, wait_until="networkidle")
+    copied = _copy(page, _block(page, "tiny_vae_2d.py"))
+    assert copied.rstrip("\n") == _without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
+    (tmp_path / "tiny_vae_2d.py").write_text(copied, encoding="utf-8")
+    run = subprocess.run([sys.executable, "tiny_vae_2d.py"], cwd=tmp_path, capture_output=True,
+                         text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == _expected_after(page, "tiny_vae_2d.py")
+
+
+def test_shell_copy_button_copies_the_command_only(reader, site_url):
+    page = reader()
+    page.goto(site_url + LESSON, wait_until="networkidle")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    commands = page.locator("div.language-bash.highlight")
+    assert commands.count() >= 1
+    for index in range(commands.count()):
+        shown = commands.nth(index).locator("code").inner_text()
+        copied = _copy(page, commands.nth(index))
+        assert copied.strip() == shown.strip()
+        assert copied.strip().startswith("python ") and "$" not in copied and "\n" not in \
+            copied.strip()
+
+
+def test_lab_download_link_serves_the_snippet(reader, site_url):
+    page = reader()
+    page.goto(site_url + LESSON, wait_until="networkidle")
+    link = page.locator("a[href$='downloads/tiny_vae_2d.py']").first
+    response = page.request.get(link.evaluate("a => a.href"))
+    assert response.ok and response.body() == LAB.read_bytes()
+
+
+def test_notebook_download_executes_to_the_expected_output(reader, site_url, tmp_path):
+    page = reader()
+    page.goto(site_url + "notebooks/tiny_vae_2d/", wait_until="networkidle")
+    button = page.locator("a.md-button[href$='tiny_vae_2d.ipynb']")
+    notebook = nbformat.reads(page.request.get(button.evaluate("a => a.href")).text(), as_version=4)
+    nbformat.validate(notebook)
+    nbclient.NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+                            ).execute()
+    printed = "".join(output.get("text", "") for cell in notebook.cells
+                      for output in cell.get("outputs", []) if output.get("name") == "stdout")
+    lesson = reader()
+    lesson.goto(site_url + LESSON, wait_until="networkidle")
+    assert printed == _expected_after(lesson, "tiny_vae_2d.py")
+
+
+# -- page weight -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def bare_material_url(tmp_path_factory):
+    """A bare Material page (no content, same theme settings) to measure the lesson against."""
+    project = tmp_path_factory.mktemp("bare")
+    (project / "docs").mkdir()
+    (project / "docs" / "index.md").write_text("# Bare\n")
+    (project / "mkdocs.yml").write_text(textwrap.dedent("""\
+        site_name: bare
+        theme: {name: material, font: false}
+        plugins: [search]
+        """))
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, check=True,
+                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    url, server = serve(project / "site")
+    yield url
+    server.shutdown()
+
+
+def test_lesson_page_weight_is_within_budget(reader, site_url, bare_material_url):
+    bare = visit(reader(), bare_material_url)
+    rows, lesson = [], None
+    for site_page in _pages_of(site_url, reader):
+        measured = visit(reader(), site_url + site_page)
+        rows.append((site_page, measured))
+        if site_page == LESSON:
+            lesson = measured
+    figures = lesson.bytes_by_type.get("image", 0)
+    budget = 2 * bare.total_bytes + figures
+    lines = ["| page | html | css | js | fonts | images | other | total |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, measured in [("bare Material page", bare)] + rows:
+        kinds = measured.bytes_by_type
+        known = sum(kinds.get(k, 0) for k in ("document", "stylesheet", "script", "font", "image"))
+        lines.append(f"| {name} | " + " | ".join(f"{kinds.get(k, 0):,}" for k in (
+            "document", "stylesheet", "script", "font", "image"))
+            + f" | {measured.total_bytes - known:,} | {measured.total_bytes:,} |")
+    lines.append(f"\nlesson budget: 2 x {bare.total_bytes:,} + figures {figures:,} = {budget:,}")
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "page-weight.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    assert lesson.total_bytes <= budget, f"{LESSON} weighs {lesson.total_bytes:,} bytes"
+
+
+def _pages_of(site_url, reader):
+    page = reader()
+    page.goto(site_url, wait_until="networkidle")
+    hrefs = page.evaluate("[...document.querySelectorAll('nav.md-nav--primary a.md-nav__link[href]')]"
+                          ".map(a => new URL(a.href).pathname)")
+    return sorted({href.lstrip("/") for href in hrefs})
+
+
+# -- planted regressions: the checks above catch them -------------------------------------------
+
+
+PLANTS = {
+    "a figure that does not load": ('<img src="figures/missing.svg" alt="a missing figure">',
+                                    "image not loaded: figures/missing.svg"),
+    "a request to an outside host": ('<script src="https://cdn.example.com/x.js"></script>',
+                                     "request to another host: https://cdn.example.com/x.js"),
+    "an image without alt text": ('<img src="../figures/training-curves.svg">',
+                                  "image without alt text: ../figures/training-curves.svg"),
+}
+
+
+@pytest.mark.parametrize("plant", PLANTS, ids=list(PLANTS))
+def test_a_planted_regression_is_caught(reader, built_site, tmp_path, plant):
+    html, problem = PLANTS[plant]
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    lesson = site / "vae-basics" / "index.html"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace(
+        "<article", html + "<article", 1), encoding="utf-8")
+    url, server = serve(site)
+    try:
+        assert problem in visit(reader(), url + LESSON).problems
+    finally:
+        server.shutdown()
+
+
+def test_a_broken_copy_of_the_lab_is_caught(reader, built_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    lesson = site / "vae-basics" / "index.html"
+    text = lesson.read_text(encoding="utf-8")
+    lab = text.index('<span class="filename">tiny_vae_2d.py</span>')
+    name = text.index(">make_data</span>", lab)  # the lab's data function, renamed in the page
+    lesson.write_text(text[:name] + ">make_dat</span>" + text[name + len(">make_data</span>"):],
+                      encoding="utf-8")
+    url, server = serve(site)
+    try:
+        page = reader()
+        page.goto(url + LESSON, wait_until="networkidle")
+        copied = _copy(page, _block(page, "tiny_vae_2d.py"))
+        assert copied.rstrip("\n") != _without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
+    finally:
+        server.shutdown()
