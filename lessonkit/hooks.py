@@ -158,7 +158,8 @@ def on_post_page(output, page, config):
     if not page.file.src_uri.startswith(NOTEBOOK_DIR):
         return output
     # Notebook code that scrolls sideways must be reachable with the keyboard.
-    output = output.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+    scrolling = '<div class="highlight-ipynb'
+    output = output.replace(scrolling, scrolling.replace("<div", '<div tabindex="0"'))
     # The buttons a notebook page needs: the notebook, its script, and the scripts it imports.
     stem = Path(page.file.src_uri).stem
     names = [f"{stem}.ipynb"] + [path.name for path in

@@ -147,9 +147,9 @@ def _expected_after(page, title) -> str:
     return page.evaluate(
         """(title) => {
             const blocks = [...document.querySelectorAll('div.highlight')];
-            const start = blocks.findIndex(b => b.querySelector('.filename')?.textContent === title);
-            const after = blocks.slice(start).find(
-                b => b.querySelector('.filename')?.textContent === 'Expected output');
+            const titled = b => b.querySelector('.filename')?.textContent;
+            const start = blocks.findIndex(b => titled(b) === title);
+            const after = blocks.slice(start).find(b => titled(b) === 'Expected output');
             return after.querySelector('code').textContent;
         }""", title)
 
@@ -252,8 +252,8 @@ def test_lesson_page_weight_is_within_budget(reader, site_url, bare_material_url
 def _pages_of(site_url, reader):
     page = reader()
     page.goto(site_url, wait_until="networkidle")
-    hrefs = page.evaluate("[...document.querySelectorAll('nav.md-nav--primary a.md-nav__link[href]')]"
-                          ".map(a => new URL(a.href).pathname)")
+    hrefs = page.evaluate("[...document.querySelectorAll('nav.md-nav--primary a.md-nav__link"
+                          "[href]')].map(a => new URL(a.href).pathname)")
     return sorted({href.lstrip("/") for href in hrefs})
 
 
