@@ -92,6 +92,52 @@ def sample(model, n=5):
 # --8<-- [end:sample]
 
 
+# --8<-- [start:evidence]
+KL_UNCHECKED = 2.0  # nats per dimension: codes far outside the prior, which sampling never reaches
+NEAR = 0.25  # a sample is data-like if a training point lies this close
+
+
+def evidence(history, points, data, beta):
+    """The run's evidence record: each item's numbers, and the diagnostics table's verdict."""
+    (recon_first, kl_first, _), (recon_last, kl_last, _) = history[0], history[-1]
+    last_recons = [recon for recon, _, _ in history[-20:]]
+    wobble = max(last_recons) - min(last_recons)
+    if recon_last >= 0.5 * recon_first:
+        recon_verdict = "warning: stays high"
+    elif wobble > 0.5 * recon_last:
+        recon_verdict = "warning: still moving"
+    else:
+        recon_verdict = "healthy: decreases and stabilizes"
+    if kl_last < 0.01:
+        kl_verdict = "warning: collapses to zero"
+    elif kl_last > KL_UNCHECKED:
+        kl_verdict = "warning: grows unchecked"
+    elif recon_last >= 0.5 * recon_first:
+        kl_verdict = "warning: dominates the loss"
+    else:
+        kl_verdict = "healthy: nonzero but controlled"
+    spread, data_spread = points.std(dim=0).norm().item(), data.std(dim=0).norm().item()
+    near = (torch.cdist(points, data).min(dim=1).values <= NEAR).sum().item()
+    if spread < 0.25 * data_spread:
+        sample_verdict = "warning: all similar"
+    elif near < len(points) / 2:
+        sample_verdict = "warning: meaningless (off the data)"
+    else:
+        sample_verdict = "healthy: plausible and diverse"
+    probe = ("lower --beta" if "collapses" in kl_verdict or "dominates" in kl_verdict
+             else "raise --beta" if "unchecked" in kl_verdict
+             else "rerun with --beta 0 and --beta 0.5 and compare the samples")
+    print("evidence record")
+    print(f"  recon trend: {recon_first:.4f} -> {recon_last:.4f}, last 20 epochs within "
+          f"{wobble:.4f}: {recon_verdict}")
+    print(f"  kl trend: {kl_first:.4f} -> {kl_last:.4f}: {kl_verdict}")
+    print(f"  sample check: {len(points)} points from random z, spread {spread:.3f} (data "
+          f"{data_spread:.3f}), {near} within {NEAR} of the data: {sample_verdict}")
+    print(f"  trade-off: beta={beta:g} gives recon={recon_last:.4f} and kl={kl_last:.4f}")
+    print(f"  next probe: {probe}")
+# --8<-- [end:evidence]
+
+
 # --8<-- [start:arguments]
 def finite_number(text, minimum):
     try:
@@ -127,6 +173,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--epochs", type=lambda s: whole_number(s, 1), default=200, help="epochs (default 200)"
     )
+    parser.add_argument(
+        "--evidence", action="store_true", help="also print the run's evidence record"
+    )
     return parser.parse_args(argv)
 # --8<-- [end:arguments]
 
@@ -137,10 +186,12 @@ def main(argv=None):
     torch.manual_seed(SEED)  # one seed decides data, weights, every eps and the samples
     x = make_data()
     model = TinyVAE()
-    train(model, x, beta=args.beta, epochs=args.epochs)
+    history = train(model, x, beta=args.beta, epochs=args.epochs)
     points = sample(model)
     print("generated_points")
     print([[round(v, 3) for v in row.tolist()] for row in points])
+    if args.evidence:
+        evidence(history, points, x, args.beta)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,21 @@ import functools
 import torch
 from torch import nn
 
-from tiny_vae_2d import SEED, TinyVAE, make_data, train
+from tiny_vae_2d import NEAR, SEED, TinyVAE, make_data, train, vae_loss
 
-NEAR = 0.25  # a generated point is "near the data" if a training point lies this close
 PRIOR_SAMPLES = 500
 
 
 @functools.cache
-def run(beta=0.05, epochs=200, activation="relu"):
-    """Train quietly; returns (data, model, history of (recon, kl, loss) per epoch)."""
+def run(beta=0.05, epochs=200, activation="relu", seed=None):
+    """Train quietly; returns (data, model, history of (recon, kl, loss) per epoch).
+
+    `seed=None` draws the initial weights where the lab does; another seed gives other initial
+    weights for the same data."""
     torch.manual_seed(SEED)
     x = make_data()
+    if seed is not None:
+        torch.manual_seed(seed)
     model = TinyVAE()
     if activation == "tanh":
         model.decoder[1] = nn.Tanh()  # no weights: the initial weights stay the lab's
@@ -54,3 +58,63 @@ def decode_line(model, start, end, points=9):
 
 def largest_step(decoded):
     return (decoded[1:] - decoded[:-1]).norm(dim=1).max().item()
+
+
+@functools.cache
+def run_autoencoder(epochs=200, seed=None):
+    """The lab's networks as a plain autoencoder: the code is `mu`, no sampling, no KL term."""
+    torch.manual_seed(SEED)
+    x = make_data()
+    if seed is not None:
+        torch.manual_seed(seed)
+    model = TinyVAE()
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    history = []
+    for _ in range(epochs):
+        recon = model.decoder(model.mu(model.encoder(x)))
+        loss = ((recon - x) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append((loss.item(), 0.0, loss.item()))
+    return x, model, history
+
+
+@functools.cache
+def run_warmup(target_beta=0.05, warmup_epochs=50, epochs=200):
+    """KL warm-up: beta grows linearly from 0 to `target_beta` over the first `warmup_epochs`."""
+    torch.manual_seed(SEED)
+    x = make_data()
+    model = TinyVAE()
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    history = []
+    for epoch in range(1, epochs + 1):
+        beta = target_beta * min(1.0, (epoch - 1) / warmup_epochs)
+        recon, mu, logvar = model(x)
+        recon_loss, kl, loss = vae_loss(recon, x, mu, logvar, beta)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append((recon_loss.item(), kl.item(), loss.item()))
+    return x, model, history
+
+
+def spread(points):
+    """How far apart the points are: the length of their per-coordinate standard deviation."""
+    return points.std(dim=0).norm().item()
+
+
+def clusters_covered(points, min_share=0.05, radius=0.5):
+    """How many of the two clusters get at least `min_share` of the points within `radius`."""
+    covered = 0
+    for centre in ([1.0, 0.0], [-1.0, 0.0]):
+        near = (points - torch.tensor(centre)).norm(dim=1) <= radius
+        covered += int(near.float().mean().item() >= min_share)
+    return covered
+
+
+def kl_per_dimension(model, x):
+    with torch.no_grad():
+        h = model.encoder(x)
+        mu, logvar = model.mu(h), model.logvar(h)
+    return (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(dim=0).tolist()

@@ -11,6 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
+
+from compare_models import generated  # noqa: E402
+from tiny_vae_2d import REPORT_EPOCHS  # noqa: E402
 from vae_experiments import (  # noqa: E402
     NEAR,
     PRIOR_SAMPLES,
@@ -19,10 +22,10 @@ from vae_experiments import (  # noqa: E402
     latent_means,
     prior_samples,
     run,
+    run_autoencoder,
+    run_warmup,
     share_near_data,
 )
-
-from tiny_vae_2d import REPORT_EPOCHS  # noqa: E402
 
 THEMES = {
     "light": {"text": "#1f2328", "grid": "#d0d7de", "data": "#8c959f", "accent": "#3f51b5",
@@ -161,6 +164,86 @@ def activations():
     return fig
 
 
+def _curves(ax, series, ylabel):
+    for label, values, color in series:
+        ax.plot(range(1, len(values) + 1), values, color=color, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best")
+
+
+def diagnostics_reconstruction():
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    _curves(ax, [("healthy: β = 0.05", [h[0] for h in run(beta=0.05)[2]], colors["accent"]),
+                 ("warning: β = 2", [h[0] for h in run(beta=2.0)[2]], colors["second"])],
+            "reconstruction loss (log)")
+    return fig
+
+
+def diagnostics_kl():
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    _curves(ax, [("healthy: β = 0.05", [h[1] for h in run(beta=0.05)[2]], colors["accent"]),
+                 ("dominates: β = 1", [h[1] for h in run(beta=1.0)[2]], colors["third"]),
+                 ("collapsed: β = 2", [h[1] for h in run(beta=2.0)[2]], colors["second"])],
+            "KL term (log)")
+    return fig
+
+
+def _sample_panels(panels):
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.2), sharey=True)
+    for ax, (title, x, points) in zip(axes, panels, strict=True):
+        _data(ax, x)
+        _cloud(ax, points, s=5, marker="x", color=colors["accent"])
+        ax.set(xlim=(-2, 2), ylim=(-1.5, 1.5), aspect="equal")
+        ax.set_title(f"{title}\n{share_near_data(points, x):.0%} near the data", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def diagnostics_samples():
+    healthy, collapsed = run(beta=0.05), run(beta=2.0)
+    return _sample_panels([("healthy: β = 0.05", healthy[0], prior_samples(healthy[1])),
+                           ("collapsed: β = 2", collapsed[0], prior_samples(collapsed[1]))])
+
+
+def diagnostics_interpolation():
+    fig, axes = plt.subplots(1, 2, figsize=(7, 3.2), sharey=True)
+    for ax, (title, (x, model, _)) in zip(axes, (("healthy: VAE", run(beta=0.05)),
+                                                 ("warning: autoencoder", run_autoencoder())),
+                                          strict=True):
+        mu = latent_means(model, x)
+        _, line = decode_line(model, mu[:128].mean(0).tolist(), mu[128:].mean(0).tolist(), 33)
+        _data(ax, x)
+        ax.plot(line[:, 0], line[:, 1], "-o", color=colors["accent"], markersize=3)
+        ax.set(xlim=(-2, 2), ylim=(-1.5, 1.5), aspect="equal")
+        ax.set_title(f"{title}\n{share_near_data(line, x):.0%} of the line near the data",
+                     fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def models():
+    panels = []
+    for name in ("autoencoder", "VAE", "GAN"):
+        epochs = 300 if name == "GAN" else 200
+        x, points = generated(name, 0, epochs)
+        panels.append((f"{name} (seed 0)", x, points))
+    return _sample_panels(panels)
+
+
+def warmup():
+    constant, ramped = run(beta=0.05)[2], run_warmup(0.05, warmup_epochs=50)[2]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, index, label in ((left, 0, "reconstruction loss (log)"), (right, 1, "KL term (log)")):
+        _curves(ax, [("constant β = 0.05", [h[index] for h in constant], colors["accent"]),
+                     ("warm-up 0 → 0.05 over 50 epochs", [h[index] for h in ramped],
+                      colors["second"])], label)
+        ax.axvline(50, color=colors["grid"], linestyle="--", linewidth=1)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {
     "training-curves": training_curves,
     "data-and-samples": data_and_samples,
@@ -168,6 +251,12 @@ FIGURES = {
     "interpolation": interpolation,
     "kl-weight": kl_weight,
     "activations": activations,
+    "diagnostics-reconstruction": diagnostics_reconstruction,
+    "diagnostics-kl": diagnostics_kl,
+    "diagnostics-samples": diagnostics_samples,
+    "diagnostics-interpolation": diagnostics_interpolation,
+    "models": models,
+    "warmup": warmup,
 }
 
 

@@ -229,7 +229,7 @@ def test_lesson_page_weight_is_within_budget(reader, site_url, bare_material_url
     rows, lesson = [], None
     for site_page in _pages_of(site_url, reader):
         measured = visit(reader(), site_url + site_page)
-        rows.append((site_page, measured))
+        rows.append((site_page or "home", measured))
         if site_page == LESSON:
             lesson = measured
     figures = lesson.bytes_by_type.get("image", 0)

@@ -1,0 +1,57 @@
+"""An autoencoder, the lab's VAE and a GAN on the same 2D points, over five seeds.
+
+For each model and seed, 500 points are generated from fixed random codes and measured: the share
+that lands within 0.25 of a training point, how many of the two clusters they cover, and how far
+the same codes' outputs still move over the last 50 epochs of training (drift: small is steady).
+"""
+
+import statistics
+
+import torch
+
+from tiny_gan_2d import EPOCHS as GAN_EPOCHS
+from tiny_gan_2d import train_gan
+from vae_experiments import (
+    NEAR,
+    clusters_covered,
+    prior_samples,
+    run,
+    run_autoencoder,
+    share_near_data,
+)
+
+SEEDS = range(5)
+LAST = 50  # the epochs over which drift is measured
+
+
+def generated(model_name, seed, epochs):
+    """(data, 500 points generated from the same fixed codes) after `epochs` of training."""
+    if model_name == "GAN":
+        x, generator, _ = train_gan(seed=seed, epochs=epochs)
+        with torch.no_grad():
+            return x, generator(torch.randn(500, 2, generator=torch.Generator().manual_seed(0)))
+    train = run_autoencoder if model_name == "autoencoder" else run
+    x, model, _ = train(epochs=epochs, seed=seed)
+    return x, prior_samples(model)
+
+
+def measure(model_name, seed):
+    """(share near data, clusters covered, drift over the last LAST epochs) for one seed."""
+    epochs = GAN_EPOCHS if model_name == "GAN" else 200
+    x, points = generated(model_name, seed, epochs)
+    _, earlier = generated(model_name, seed, epochs - LAST)
+    drift = (points - earlier).norm(dim=1).mean().item()
+    return share_near_data(points, x), clusters_covered(points), drift
+
+
+if __name__ == "__main__":
+    print(f"near: within {NEAR} of a training point; seeds {SEEDS.start} to {SEEDS.stop - 1}")
+    print(f"{'model':<12} {'near data, mean (min-max)':<26} {'clusters covered':<17} "
+          f"drift over the last {LAST} epochs")
+    for name in ("autoencoder", "VAE", "GAN"):
+        rows = [measure(name, seed) for seed in SEEDS]
+        near = [row[0] for row in rows]
+        covered = "/".join(str(row[1]) for row in rows)
+        drift = statistics.mean(row[2] for row in rows)
+        print(f"{name:<12} {statistics.mean(near):>5.1%} ({min(near):.1%}-{max(near):.1%})"
+              f"{'':<6} {covered:<17} {drift:.3f}")
