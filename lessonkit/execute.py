@@ -20,6 +20,7 @@ _FRESH_TORCH_SEED = None
 class Result:
     output: str  # stdout and stderr, interleaved as a terminal shows them
     exit_code: int
+    namespace: dict  # the module namespace the code ran in
 
 
 def _reset_torch_seed():
@@ -40,16 +41,23 @@ def _forget_modules_in(folder: Path):
             del sys.modules[name]
 
 
-def run_source(source: str, filename: str, folder: Path, args=(), origin: str = "") -> Result:
+def run_source(source: str, filename: str, folder: Path, args=(), origin: str = "",
+               namespace: dict | None = None) -> Result:
     """Run `source` as the script `folder/filename` with `args`; exceptions other than SystemExit
-    propagate, with tracebacks that name `origin` (default: the script's path)."""
+    propagate, with tracebacks that name `origin` (default: the script's path).
+
+    `namespace` continues an earlier run's module namespace instead of starting a fresh one (and
+    leaves the torch seed where that run left it)."""
     folder = Path(folder).resolve()
     path = str(folder / filename)
     code = compile(source, origin or path, "exec", dont_inherit=True)
-    namespace = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
+    fresh = namespace is None
+    if fresh:
+        namespace = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
     buffer = io.StringIO()
     saved = sys.argv, list(sys.path), os.getcwd()
-    _reset_torch_seed()
+    if fresh:
+        _reset_torch_seed()
     exit_code = 0
     try:
         sys.argv = [filename, *args]
@@ -64,7 +72,7 @@ def run_source(source: str, filename: str, folder: Path, args=(), origin: str = 
         sys.argv, sys.path[:] = saved[0], saved[1]
         os.chdir(saved[2])
         _forget_modules_in(folder)
-    return Result(buffer.getvalue(), exit_code)
+    return Result(buffer.getvalue(), exit_code, namespace)
 
 
 def _exit_status(code, buffer) -> int:

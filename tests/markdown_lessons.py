@@ -50,6 +50,7 @@ class PageRun:
     page: pages.Page
     folder: Path
     records: list = field(default_factory=list)
+    namespace: dict | None = None  # of the last Python block, for a `continuation` block
     updates: dict = field(default_factory=dict)  # expected block -> the output that replaces it
 
 
@@ -160,7 +161,12 @@ def _run_block(run: PageRun, block: pages.Block) -> str:
     if block.kind == "python":
         # Padding makes tracebacks give the page's own line numbers.
         source = "\n" * block.line + block.code
-        result = run_source(source, f"block_{block.line}.py", run.folder, origin=str(run.path))
+        continued = run.namespace if "continuation" in block.attrs else None
+        if "continuation" in block.attrs and continued is None:
+            raise LessonFailure(f"{where}: a continuation block with no Python block before it")
+        result = run_source(source, f"block_{block.line}.py", run.folder, origin=str(run.path),
+                            namespace=continued)
+        run.namespace = result.namespace
         printed, exit_codes = result.output, [result.exit_code]
     else:
         printed, exit_codes = "", []

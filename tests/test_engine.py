@@ -146,6 +146,15 @@ def test_python_blocks_run_in_fresh_namespaces(lessons):
     result.stdout.fnmatch_lines(["*NameError: name 'x' is not defined"])
 
 
+def test_a_continuation_block_continues_the_previous_namespace(lessons):
+    page = ("```python\nx = 20\n```\n\n```{.python continuation}\nprint(x + 1)\n```\n\n"
+            '```{.text title="Expected output"}\n21\n```\n')
+    lessons(page).assert_outcomes(passed=2)
+    result = lessons(page.replace("```python\nx = 20\n```\n\n", ""))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:1: a continuation block with no Python block before it"])
+
+
 def test_exit_status_is_checked(lessons):
     page = '```{.python title="stop.py"}\nraise SystemExit("bad value")\n```\n\n'
     expected = '```{.text title="Expected output"}\nbad value\n```\n'
