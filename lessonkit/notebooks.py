@@ -30,7 +30,6 @@ def cells(source: str, title: str) -> list:
     if docstring:  # the module docstring is the notebook's introduction
         lines = lines[tree.body[0].end_lineno:]
     result = [("markdown", f"# {title}" + (f"\n\n{docstring}" if docstring else ""))]
-    result = []
     chunk, depth, guard, guard_body = [], 0, False, []
 
     def flush(heading=None):
@@ -68,7 +67,8 @@ def build(snippet: Path, folder: str = "notebooks") -> tuple[Path, Path]:
     """Write ROOT/FOLDER/NAME.ipynb for `snippet`, with the snippets it imports beside it.
 
     Returns (ROOT, notebook path): mkdocs-jupyter needs a source folder for the notebook page."""
-    key = fingerprint(snippet)
+    # The key covers this generator too: a change here must rebuild the notebooks.
+    key = fingerprint(snippet, Path(__file__).read_text(encoding="utf-8"))
     root = CACHE / snippet.stem / key
     out = root / folder
     notebook_path = out / f"{snippet.stem}.ipynb"

@@ -70,3 +70,32 @@ def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
     assert fingerprint(tmp_path / "demo_figures.py") == key, "an unrelated snippet changed it"
     (tmp_path / "lab.py").write_text("X = 2\n")
     assert fingerprint(tmp_path / "demo_figures.py") != key, "an imported snippet did not"
+
+
+def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():
+    from lessonkit.notebooks import cells
+
+    source = textwrap.dedent('''\
+        """What it does."""
+        import sys
+
+        # --8<-- [start:data]
+        DATA = [1, 2]
+        # --8<-- [end:data]
+
+
+        def main(argv=None):
+            print(DATA, argv)
+
+
+        if __name__ == "__main__":
+            sys.exit(main())
+        ''')
+    assert cells(source, "demo.py") == [
+        ("markdown", "# demo.py\n\nWhat it does."),
+        ("code", "import sys"),
+        ("markdown", "## Data"),
+        ("code", "DATA = [1, 2]"),
+        ("code", "def main(argv=None):\n    print(DATA, argv)"),
+        ("code", "main([])"),
+    ]
