@@ -48,6 +48,15 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def axe_record():
+    """reports/axe.jsonl, emptied once per run: one line per page and palette."""
+    REPORTS.mkdir(exist_ok=True)
+    record = REPORTS / "axe.jsonl"
+    record.write_text("", encoding="utf-8")
+    return record
+
+
+@pytest.fixture(scope="session")
 def site_url(built_site):
     url, server = serve(built_site)
     yield url
@@ -103,15 +112,14 @@ def test_page_shows_without_problems(reader, site_url, site_page, palette):
 
 
 @pytest.mark.parametrize("palette", PALETTES)
-def test_axe_reports_no_violations(reader, site_url, site_page, palette):
+def test_axe_reports_no_violations(reader, site_url, site_page, palette, axe_record):
     page = reader(palette)
     page.goto(site_url + site_page, wait_until="networkidle")
     results = Axe().run(page)
     violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
                   f"{', '.join(n['target'][0] for n in v['nodes'][:3])}"
                   for v in results.response["violations"]]
-    record = REPORTS / "axe.jsonl"
-    with record.open("a", encoding="utf-8") as out:
+    with axe_record.open("a", encoding="utf-8") as out:
         out.write(json.dumps({"page": site_page, "palette": palette,
                               "violations": len(violations)}) + "\n")
     assert not violations, "\n".join(violations)
