@@ -37,6 +37,7 @@ class Visit:
     url: str
     problems: list = field(default_factory=list)
     bytes_by_type: dict = field(default_factory=dict)
+    images: list = field(default_factory=list)  # URLs of the images loaded
 
     @property
     def total_bytes(self) -> int:
@@ -60,6 +61,17 @@ _PAGE_CHECKS = """() => {
 }"""
 
 
+def read_to_the_end(page):
+    """Open every folded block and scroll down the page as a reader does, so that the lazily
+    loaded figures of the palette in use load (those of the other palette stay unloaded)."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for top in range(0, height, 600):
+        page.evaluate(f"window.scrollTo(0, {top})")
+        page.wait_for_timeout(20)
+    page.wait_for_load_state("networkidle")
+
+
 def visit(page, url: str) -> Visit:
     """Load `url` in `page` (a Playwright page) and collect the problems a reader would meet."""
     result = Visit(url)
@@ -79,6 +91,8 @@ def visit(page, url: str) -> Visit:
         except Exception:  # a redirect or an aborted request has no body
             size = 0
         result.bytes_by_type[kind] = result.bytes_by_type.get(kind, 0) + size
+        if kind == "image":
+            result.images.append(response.url)
 
     page.route("**/*", on_request)
     page.on("console", lambda message: message.type == "error" and result.problems.append(
@@ -90,6 +104,7 @@ def visit(page, url: str) -> Visit:
     response = page.goto(url, wait_until="networkidle")
     if response is None or not response.ok:
         result.problems.append(f"page did not load: {response.status if response else 'none'}")
+    read_to_the_end(page)
     result.problems += page.evaluate(_PAGE_CHECKS)
     page.unroute("**/*")
     return result

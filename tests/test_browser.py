@@ -255,6 +255,8 @@ def test_lesson_page_weight_is_within_budget(reader, site_url, bare_material_url
     (REPORTS / "page-weight.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     assert lesson.total_bytes <= budget, f"{LESSON} weighs {lesson.total_bytes:,} bytes"
+    # Each figure exists in two palettes; a reader's browser fetches only the one it shows.
+    assert lesson.images and not [url for url in lesson.images if "-dark.svg" in url]
 
 
 def _pages_of(site_url, reader):
