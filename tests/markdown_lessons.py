@@ -51,7 +51,7 @@ class PageRun:
     folder: Path
     records: list = field(default_factory=list)
     namespace: dict | None = None  # of the last Python block, for a `continuation` block
-    updates: dict = field(default_factory=dict)  # expected block -> the output that replaces it
+    updates: dict = field(default_factory=dict)  # line -> (expected block, output replacing it)
 
 
 class Session:
