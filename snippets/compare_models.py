@@ -14,6 +14,7 @@ from tiny_gan_2d import train_gan
 from vae_experiments import (
     NEAR,
     clusters_covered,
+    prior_codes,
     prior_samples,
     run,
     run_autoencoder,
@@ -29,7 +30,7 @@ def generated(model_name, seed, epochs):
     if model_name == "GAN":
         x, generator, _ = train_gan(seed=seed, epochs=epochs)
         with torch.no_grad():
-            return x, generator(torch.randn(500, 2, generator=torch.Generator().manual_seed(0)))
+            return x, generator(prior_codes())
     train = run_autoencoder if model_name == "autoencoder" else run
     x, model, _ = train(epochs=epochs, seed=seed)
     return x, prior_samples(model)

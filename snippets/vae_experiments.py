@@ -14,9 +14,8 @@ from tiny_vae_2d import NEAR, SEED, TinyVAE, make_data, train, vae_loss
 PRIOR_SAMPLES = 500
 
 
-@functools.cache
-def run(beta=0.05, epochs=200, activation="relu", seed=None):
-    """Train quietly; returns (data, model, history of (recon, kl, loss) per epoch).
+def start(seed=None):
+    """The lab's data and a fresh model, drawn as the lab draws them.
 
     `seed=None` draws the initial weights where the lab does; another seed gives other initial
     weights for the same data."""
@@ -24,18 +23,28 @@ def run(beta=0.05, epochs=200, activation="relu", seed=None):
     x = make_data()
     if seed is not None:
         torch.manual_seed(seed)
-    model = TinyVAE()
+    return x, TinyVAE()
+
+
+@functools.cache
+def run(beta=0.05, epochs=200, activation="relu", seed=None):
+    """Train quietly; returns (data, model, history of (recon, kl, loss) per epoch)."""
+    x, model = start(seed)
     if activation == "tanh":
         model.decoder[1] = nn.Tanh()  # no weights: the initial weights stay the lab's
     history = train(model, x, beta=beta, epochs=epochs, report=False)
     return x, model, history
 
 
+def prior_codes(n=PRIOR_SAMPLES, seed=0):
+    """n codes drawn from N(0, I) with a generator of their own (the lab's RNG stays put)."""
+    return torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
+
+
 def prior_samples(model, n=PRIOR_SAMPLES, seed=0):
-    """Decode n codes drawn from N(0, I) with a generator of their own (the lab's RNG stays put)."""
-    generator = torch.Generator().manual_seed(seed)
+    """Decode `prior_codes(n, seed)`."""
     with torch.no_grad():
-        return model.decoder(torch.randn(n, 2, generator=generator))
+        return model.decoder(prior_codes(n, seed))
 
 
 def share_near_data(points, x, radius=NEAR):
@@ -63,11 +72,7 @@ def largest_step(decoded):
 @functools.cache
 def run_autoencoder(epochs=200, seed=None):
     """The lab's networks as a plain autoencoder: the code is `mu`, no sampling, no KL term."""
-    torch.manual_seed(SEED)
-    x = make_data()
-    if seed is not None:
-        torch.manual_seed(seed)
-    model = TinyVAE()
+    x, model = start(seed)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     history = []
     for _ in range(epochs):
@@ -83,9 +88,7 @@ def run_autoencoder(epochs=200, seed=None):
 @functools.cache
 def run_warmup(target_beta=0.05, warmup_epochs=50, epochs=200):
     """KL warm-up: beta grows linearly from 0 to `target_beta` over the first `warmup_epochs`."""
-    torch.manual_seed(SEED)
-    x = make_data()
-    model = TinyVAE()
+    x, model = start()
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     history = []
     for epoch in range(1, epochs + 1):

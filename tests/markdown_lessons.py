@@ -62,6 +62,7 @@ class Session:
         self.expand = functools.partial(includes.expand, config_file=self.mkdocs_yml)
         self.runs: dict[Path, PageRun] = {}
         self.paths: list[Path] = []  # every page collected, run or not
+        self.summaries: list[dict] = []  # per page, made once at the end of the run
         self.tmp = Path(tempfile.mkdtemp(prefix="lessons-"))
 
     def page_run(self, path: Path) -> PageRun:
@@ -258,6 +259,7 @@ def pytest_sessionfinish(session):
     if current().update:
         for run in current().runs.values():
             _rewrite_expected(run)
+    current().summaries = list(_summaries())  # after any rewrite: they describe the pages as saved
     _write_report(session.config.rootpath / session.config.getoption("lesson_report"))
 
 
@@ -301,7 +303,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     totals = {}
     terminalreporter.section("lesson blocks")
-    for summary in _summaries():
+    for summary in current().summaries:
         terminalreporter.write_line(
             f"{summary['page']}: {summary['blocks']} blocks, {summary['executed']} executed, "
             f"{summary['compared']} outputs compared, {summary['marked not executable']} marked "
@@ -326,7 +328,7 @@ def _write_report(path: Path) -> None:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "pages": list(_summaries()),
+        "pages": current().summaries,
         "blocks": [record for run in current().runs.values() for record in run.records]
         + [{"page": run.name, "line": block.line, "kind": "skip",
             "outcome": "not run: " + block.attrs["notest"], "seconds": 0.0}
