@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve build test update-expected bench clean
+.PHONY: install serve build test test-kernels update-expected bench clean
 
 # Reinstall whenever the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -31,6 +31,9 @@ build: $(STAMP)  ## build the site into site/
 test: $(STAMP) $(CHROMIUM)  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen x MKL x threads)
+	$(PY) -m lessonkit.matrix --full
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected

@@ -4,7 +4,7 @@ import difflib
 import math
 import re
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def parse_tolerance(text: str) -> float:
@@ -28,12 +28,12 @@ def mismatch(expected: str, printed: str, tolerance: float | None = None) -> lis
         return []
     if tolerance is None:
         return ["the output differs"]
-    expected_text, printed_text = _NUMBER.split(expected), _NUMBER.split(printed)
+    expected_text, printed_text = NUMBER.split(expected), NUMBER.split(printed)
     if expected_text != printed_text:
         return ["the text around the numbers differs (the tolerance applies to numbers only)"]
     reasons = []
-    for expected_number, printed_number in zip(_NUMBER.findall(expected),
-                                               _NUMBER.findall(printed), strict=True):
+    for expected_number, printed_number in zip(NUMBER.findall(expected),
+                                               NUMBER.findall(printed), strict=True):
         gap = abs(float(expected_number) - float(printed_number))
         if not gap <= tolerance:
             reasons.append(f"printed {printed_number} where the page says {expected_number}: "

@@ -10,8 +10,8 @@
   buttons for the notebook and the script.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
-- A page with code says under its title whether the doc tests verified this version of it, from
-  the report that `make test` writes (reports/doctests.json), with the torch and Python versions.
+- A page with code shows under its title what the tests proved about this version of it: a table
+  fed from the reports that `make test` writes (lessonkit.verification).
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
@@ -19,7 +19,6 @@ with a message naming it.
 
 import functools
 import html
-import json
 import re
 from pathlib import Path
 
@@ -28,10 +27,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import figures, includes, notebooks, pages
+from lessonkit import figures, includes, notebooks, pages, verification
 from lessonkit.includes import snippet_dirs
 
-REPORT = "reports/doctests.json"
 NOTEBOOK_DIR = "notebooks/"
 
 _MATH = re.compile(
@@ -102,26 +100,8 @@ def on_page_markdown(markdown, page, config, files):
 
 def _verification_notice(page_code, runnable, page, root: Path) -> str:
     name = str(Path(page.file.abs_src_path).relative_to(root))
-    report_file = root / REPORT
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
-    summary = next((s for s in report.get("pages", []) if s["page"] == name), None)
-    verified = (
-        summary is not None
-        and summary["fingerprint"] == page_code.fingerprint()
-        and summary["ran"] == len(runnable)
-        and summary["failed"] == summary["neither"] == 0
-    )
-    if not verified:
-        return ('!!! warning "Not verified"\n\n'
-                "    The doc tests have not passed on this version of the page yet: "
-                "run `make test` to check it.\n")
-    return (
-        '!!! success "Verified"\n\n'
-        f"    The doc tests ran the {summary['ran']} code blocks and commands of this page and "
-        f"compared {summary['compared']} Expected output blocks with what the code printed: all "
-        f"matched, with torch {report['torch']} and Python {report['python']} "
-        f"({report['finished'][:10]}).\n"
-    )
+    return verification.notice(verification.rows(root, name, page_code.fingerprint(),
+                                                 len(runnable)))
 
 
 def on_page_content(content, page, config, files):

@@ -327,6 +327,10 @@ def _write_report(path: Path) -> None:
     report = {
         "python": platform.python_version(),
         "torch": torch.__version__,
+        # Which kernels produced the outputs: other CPUs may pick others (see lessonkit.matrix).
+        "machine": platform.machine(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "pages": current().summaries,
         "blocks": [record for run in current().runs.values() for record in run.records]

@@ -1,0 +1,106 @@
+"""The lessons as a reader runs them: a new venv holding only what the page says to install, the
+files copied from the built page into an empty folder, one fresh `python` per command, and stdout
+and stderr together as a terminal shows them.
+
+The doc tests run the same blocks faster, in one process with the project's own environment; this
+test catches what that cannot see: a package the page forgot to mention (or one whose absence makes
+torch warn), output that only a fresh process prints.
+"""
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lessonkit import includes, pages
+from tests.site_html import code_blocks
+
+ROOT = Path(__file__).resolve().parent.parent
+VENVS = ROOT / ".cache" / "reader-venv"
+SECTION_MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[\w-]+\]\s*$")
+
+
+def lesson_pages() -> list[Path]:
+    return [path for path in sorted((ROOT / "docs").rglob("*.md"))
+            if any(block.runs for block in read(path).blocks)]
+
+
+def read(path: Path) -> pages.Page:
+    return pages.read_page(path.read_text(encoding="utf-8"), includes.expand)
+
+
+def install_requirements(page: pages.Page) -> list[str]:
+    """The packages of the page's one `pip install ...` line."""
+    lines = [line.strip() for block in page.blocks if block.lang in pages.SHELL_LANGS
+             for line in block.code.splitlines() if line.strip().startswith("pip install ")]
+    assert len(lines) == 1, f"a lesson page needs exactly one `pip install` line, found {lines}"
+    return shlex.split(lines[0])[2:]
+
+
+def reader_python(requirements: list[str]) -> Path:
+    """A venv holding only `requirements`, made once and kept under .cache/ by their hash."""
+    key = hashlib.sha256(" ".join(requirements).encode()).hexdigest()[:16]
+    venv = VENVS / key
+    python = venv / "bin" / "python"
+    if not (venv / "complete").is_file():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements],
+                       check=True)
+        (venv / "complete").write_text(" ".join(requirements) + "\n", encoding="utf-8")
+    return python
+
+
+def shown_files(html: str, page: pages.Page) -> dict:
+    """The page's files as the built page shows them (and a copy button copies them)."""
+    shown = {}
+    for title, text in code_blocks(html):
+        if title and title.endswith(".py"):
+            shown[title] = text
+    for name, code in page.files().items():
+        without_markers = "".join(line for line in (code + "\n").splitlines(keepends=True)
+                                  if not SECTION_MARKER.match(line))
+        assert shown.get(name, "").rstrip("\n") == without_markers.rstrip("\n"), (
+            f"{name} on the built page is not the file the doc tests ran")
+    return {name: shown[name] for name in page.files()}
+
+
+@pytest.mark.parametrize("path", lesson_pages(), ids=lambda path: path.name)
+def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_site, tmp_path):
+    page = read(path)
+    python = reader_python(install_requirements(page))
+    html_page = built_site / path.relative_to(ROOT / "docs").with_suffix("") / "index.html"
+    files = shown_files(html_page.read_text(encoding="utf-8"), page)
+    # A reader's terminal: no project on the path, no knobs of ours, output not buffered.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    failures = []
+    for block in page.blocks:
+        if block.kind != "shell":
+            continue
+        folder = tmp_path / f"line{block.line}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        printed, codes = "", []
+        for argv in block.commands:
+            done = subprocess.run(["python", *argv], cwd=folder, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+            printed += done.stdout
+            codes.append(done.returncode)
+        wanted = int(block.attrs.get("exit", 0))
+        where = f"{path.relative_to(ROOT)}:{block.line}"
+        if any(code != wanted for code in codes):
+            failures.append(f"{where}: exit {codes}, the page expects {wanted}:\n{printed}")
+        elif block.expected is not None and printed != block.expected.code:
+            failures.append(f"{where}: a reader sees\n{printed}\nthe page says\n"
+                            f"{block.expected.code}")
+    assert not failures, "\n\n".join(failures)
