@@ -10,6 +10,8 @@
   buttons for the notebook and the script.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
+- Highlighted code gets lighter HTML (same colours, fewer spans), and folded blocks keep their
+  content in a `<template>` until a reader opens them (lessonkit.codehtml, docs/assets/lessons.js).
 - A page with code shows under its title what the tests proved about this version of it: a table
   fed from the reports that `make test` writes (lessonkit.verification).
 
@@ -27,7 +29,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import figures, includes, notebooks, pages, verification
+from lessonkit import codehtml, figures, includes, notebooks, pages, verification
 from lessonkit.includes import snippet_dirs
 
 NOTEBOOK_DIR = "notebooks/"
@@ -115,7 +117,11 @@ def on_page_content(content, page, config, files):
                 f"{page.file.src_uri}: cannot render the formula {tex!r}: {error}"
             ) from error
 
-    return _MATH.sub(to_mathml, content)
+    content = _MATH.sub(to_mathml, content)
+    if page.file.src_uri.startswith(NOTEBOOK_DIR):
+        return content
+    # Light pages: fewer elements for highlighted code, none for folded blocks until opened.
+    return codehtml.defer_folded(codehtml.lighten_page(content))
 
 
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"'

@@ -58,7 +58,7 @@ def cells(source: str, title: str) -> list:
     flush()
     if guard_body:
         # A kernel's sys.argv is not the reader's command line: call main with none.
-        body = "main([])" if "def main(" in source else textwrap.dedent("\n".join(guard_body))
+        body = "main([]);" if "def main(" in source else textwrap.dedent("\n".join(guard_body))
         result.append(("code", body.strip()))
     return result
 

@@ -189,10 +189,15 @@ def _link(blocks: list) -> None:
             block.filename = block.attrs["title"]
             files[block.filename] = block
     run_files = set()
+    shown = set()  # the files shown so far: what a reader saving them in page order has
     waiting = None  # the last code block whose output has not been compared yet
     for block in blocks:
+        if block.filename:
+            shown.add(block.filename)
         if block.kind == "shell":
             block.commands, block.error = _shell_commands(block.code)
+            later = [argv[0] for argv in block.commands
+                     if argv[0] in files and argv[0] not in shown]
             missing = [argv[0] for argv in block.commands if argv[0] not in files]
             broken = [files[name] for name, *_ in block.commands
                       if name in files and files[name].kind == "invalid"]
@@ -202,6 +207,10 @@ def _link(blocks: list) -> None:
                 block.kind = "invalid"
                 block.error = (f"runs {missing[0]}, which this page does not show as a "
                                f'{{.python title="{missing[0]}"}} block')
+            elif later:
+                block.kind = "invalid"
+                block.error = (f"runs {later[0]}, which this page shows only further down: "
+                               "a reader saving the files in page order does not have it yet")
             elif broken:
                 block.kind = "invalid"
                 block.error = (f"runs {broken[0].filename}, whose block at line "

@@ -1,8 +1,10 @@
-"""An autoencoder, the lab's VAE and a GAN on the same 2D points, over five seeds.
+"""An autoencoder, the lab's VAE and a GAN on the same 2D points, over
+five seeds.
 
-For each model and seed, 500 points are generated from fixed random codes and measured: the share
-that lands within 0.25 of a training point, how many of the two clusters they cover, and how far
-the same codes' outputs still move over the last 50 epochs of training (drift: small is steady).
+For each model and seed, 500 points are generated from fixed random codes
+and measured: the share that lands within 0.25 of a training point, how
+many of the two clusters they cover, and how far the same codes' outputs
+still move over the last 50 epochs of training (drift: small is steady).
 """
 
 import statistics
@@ -26,7 +28,8 @@ LAST = 50  # the epochs over which drift is measured
 
 
 def generated(model_name, seed, epochs):
-    """(data, 500 points generated from the same fixed codes) after `epochs` of training."""
+    """(data, 500 points generated from the same fixed codes) after
+    `epochs` of training."""
     if model_name == "GAN":
         x, generator, _ = train_gan(seed=seed, epochs=epochs)
         with torch.no_grad():
@@ -37,7 +40,8 @@ def generated(model_name, seed, epochs):
 
 
 def measure(model_name, seed):
-    """(share near data, clusters covered, drift over the last LAST epochs) for one seed."""
+    """(share near data, clusters covered, drift over the last LAST
+    epochs) for one seed."""
     epochs = GAN_EPOCHS if model_name == "GAN" else 200
     x, points = generated(model_name, seed, epochs)
     _, earlier = generated(model_name, seed, epochs - LAST)
@@ -46,13 +50,15 @@ def measure(model_name, seed):
 
 
 if __name__ == "__main__":
-    print(f"near: within {NEAR} of a training point; seeds {SEEDS.start} to {SEEDS.stop - 1}")
-    print(f"{'model':<12} {'near data, mean (min-max)':<26} {'clusters covered':<17} "
-          f"drift over the last {LAST} epochs")
+    print(f"near: within {NEAR} of a training point; "
+          f"seeds {SEEDS.start} to {SEEDS.stop - 1}")
+    print(f"{'model':<12} {'near data, mean (min-max)':<26} "
+          f"{'clusters covered':<17} drift over the last {LAST} epochs")
     for name in ("autoencoder", "VAE", "GAN"):
         rows = [measure(name, seed) for seed in SEEDS]
         near = [row[0] for row in rows]
         covered = "/".join(str(row[1]) for row in rows)
         drift = statistics.mean(row[2] for row in rows)
-        print(f"{name:<12} {statistics.mean(near):>5.1%} ({min(near):.1%}-{max(near):.1%})"
-              f"{'':<6} {covered:<17} {drift:.3f}")
+        print(f"{name:<12} {statistics.mean(near):>5.1%} "
+              f"({min(near):.1%}-{max(near):.1%}){'':<6} "
+              f"{covered:<17} {drift:.3f}")

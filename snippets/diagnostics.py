@@ -1,7 +1,9 @@
-"""The practical diagnostics, each shown on a healthy run and on a run with the warning sign.
+"""The practical diagnostics, each on a healthy run and on a run with the
+warning sign.
 
-Healthy: the lab (KL weight 0.05). Warnings: KL weight 1 (the KL term dominates), KL weight 2
-(posterior collapse), and the lab's networks trained as a plain autoencoder (interpolation).
+Healthy: the lab (KL weight 0.05). Warnings: KL weight 1 (the KL term
+dominates), KL weight 2 (the code collapses), and the lab's networks
+trained as a plain autoencoder (interpolation).
 """
 
 from vae_experiments import (
@@ -21,34 +23,43 @@ def rounded(values, digits=4):
 
 
 def between_clusters(model, x, points=33):
-    """Decode the line between the two clusters' mean codes; the share of it near the data."""
+    """Decode the line between the two clusters' mean codes; the share of
+    it near the data."""
     mu = latent_means(model, x)
-    _, decoded = decode_line(model, mu[:128].mean(0).tolist(), mu[128:].mean(0).tolist(), points)
+    start, end = mu[:128].mean(0).tolist(), mu[128:].mean(0).tolist()
+    _, decoded = decode_line(model, start, end, points)
     return share_near_data(decoded, x)
 
 
-healthy, dominated, collapsed = run(beta=0.05), run(beta=1.0), run(beta=2.0)
+healthy = run(beta=0.05)
+dominated, collapsed = run(beta=1.0), run(beta=2.0)
 autoencoder = run_autoencoder()
 
 print("reconstruction loss (first -> last epoch)")
-for name, (_, _, history) in (("healthy, beta 0.05", healthy), ("warning, beta 2", collapsed)):
+for name, (_, _, history) in (("healthy, beta 0.05", healthy),
+                              ("warning, beta 2", collapsed)):
     print(f"  {name}: {history[0][0]:.4f} -> {history[-1][0]:.4f}")
 
 print("KL term (last epoch; per latent dimension)")
-for name, (x, model, history) in (("healthy, beta 0.05", healthy), ("dominates, beta 1", dominated),
+for name, (x, model, history) in (("healthy, beta 0.05", healthy),
+                                  ("dominates, beta 1", dominated),
                                   ("collapsed, beta 2", collapsed)):
-    print(f"  {name}: kl={history[-1][1]:.4f} per dimension {rounded(kl_per_dimension(model, x))}"
+    per_dimension = rounded(kl_per_dimension(model, x))
+    print(f"  {name}: kl={history[-1][1]:.4f} per dimension {per_dimension}"
           f" recon={history[-1][0]:.4f}")
 
 print("generated samples (500 from N(0, I))")
-for name, (x, model, _) in (("healthy, beta 0.05", healthy), ("collapsed, beta 2", collapsed)):
+for name, (x, model, _) in (("healthy, beta 0.05", healthy),
+                            ("collapsed, beta 2", collapsed)):
     samples = prior_samples(model)
     print(f"  {name}: spread {spread(samples):.3f} (data {spread(x):.3f}), "
           f"near the data {share_near_data(samples, x):.1%}")
 
 print("interpolation (33 points between the clusters' mean codes)")
-for name, (x, model, _) in (("healthy, VAE", healthy), ("warning, autoencoder", autoencoder)):
+for name, (x, model, _) in (("healthy, VAE", healthy),
+                            ("warning, autoencoder", autoencoder)):
     print(f"  {name}: near the data {between_clusters(model, x):.1%}")
 x, model, _ = autoencoder
 _, line = decode_line(model, [-2.0, 0.0], [2.0, 0.0], 33)
-print(f"  autoencoder, line (-2, 0) -> (2, 0): near the data {share_near_data(line, x):.1%}")
+near = share_near_data(line, x)
+print(f"  autoencoder, line (-2, 0) -> (2, 0): near the data {near:.1%}")

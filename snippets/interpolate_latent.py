@@ -1,4 +1,4 @@
-"""Exercise 3: decode straight lines through the latent space of the lab's trained VAE."""
+"""Exercise 3: decode straight lines through the lab's trained latent space."""
 
 import torch
 
@@ -11,20 +11,24 @@ train(model, x)
 
 
 def decode_line(start, end, points=9):
+    """Decode evenly spaced codes from start to end; print each output
+    and the length of the step from the one before."""
+    t = torch.linspace(0, 1, points).unsqueeze(1)
+    z = (1 - t) * torch.tensor(start) + t * torch.tensor(end)
     with torch.no_grad():
-        t = torch.linspace(0, 1, points).unsqueeze(1)
-        z = (1 - t) * torch.tensor(start) + t * torch.tensor(end)
         decoded = model.decoder(z)
+    steps = [0.0] + (decoded[1:] - decoded[:-1]).norm(dim=1).tolist()
     print(f"line from {start} to {end}")
-    for z_point, point in zip(z.tolist(), decoded.tolist(), strict=True):
-        print(f"  z=({z_point[0]:+.1f}, {z_point[1]:+.1f}) -> x=({point[0]:+.3f}, {point[1]:+.3f})")
-    steps = (decoded[1:] - decoded[:-1]).norm(dim=1)
-    print(f"  largest step between neighbours: {steps.max().item():.3f}")
+    rows = zip(z.tolist(), decoded.tolist(), steps, strict=True)
+    for (z1, z2), (x1, x2), step in rows:
+        print(f"  z=({z1:+.1f}, {z2:+.1f}) -> x=({x1:+.3f}, {x2:+.3f})"
+              + (f"  step {step:.3f}" if step else ""))
 
 
 with torch.no_grad():
     mu = model.mu(model.encoder(x))
-print(f"mean code of the cluster at (+1, 0): {[round(v, 2) for v in mu[:128].mean(0).tolist()]}")
-print(f"mean code of the cluster at (-1, 0): {[round(v, 2) for v in mu[128:].mean(0).tolist()]}")
+for name, codes in (("(+1, 0)", mu[:128]), ("(-1, 0)", mu[128:])):
+    centre = [round(v, 2) for v in codes.mean(0).tolist()]
+    print(f"mean code of the cluster at {name}: {centre}")
 decode_line([-2.0, 0.0], [2.0, 0.0])
 decode_line([0.0, -2.0], [0.0, 2.0])

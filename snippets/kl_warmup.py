@@ -1,10 +1,14 @@
-"""KL warm-up: the KL weight ramps from 0 to 0.05 over 50 epochs, against a constant 0.05."""
+"""KL warm-up: the KL weight ramps from 0 to 0.05 over 50 epochs, against
+a constant 0.05."""
 
 from vae_experiments import prior_samples, run, run_warmup, share_near_data
 
 CHECKPOINTS = (1, 10, 25, 50, 100, 200)
 
-runs = {"constant 0.05": run(beta=0.05), "warm-up 0->0.05": run_warmup(0.05, warmup_epochs=50)}
+runs = {
+    "constant 0.05": run(beta=0.05),
+    "warm-up 0->0.05": run_warmup(0.05, warmup_epochs=50),
+}
 for name, (x, model, history) in runs.items():
     print(name)
     for epoch in CHECKPOINTS:
@@ -13,7 +17,8 @@ for name, (x, model, history) in runs.items():
     near = share_near_data(prior_samples(model), x)
     print(f"  prior samples near the data: {near:.1%}")
 
-# Warm-up cannot save a KL weight that is too large: ramp up to 2 and compare with a constant 2.
+# Warm-up cannot save a KL weight that is too large: ramp up to 2 and
+# compare with a constant 2.
 _, _, ramped = run_warmup(2.0, warmup_epochs=50)
 _, _, constant = run(beta=2.0)
 print(f"warm-up 0->2: kl={ramped[-1][1]:.4f} recon={ramped[-1][0]:.4f}; "

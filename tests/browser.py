@@ -64,11 +64,14 @@ _PAGE_CHECKS = """() => {
 def read_to_the_end(page):
     """Open every folded block and scroll down the page as a reader does, so that the lazily
     loaded figures of the palette in use load (those of the other palette stay unloaded)."""
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    height = page.evaluate("document.documentElement.scrollHeight")
-    for top in range(0, height, 600):
+    open_folded_blocks(page)
+    # The height grows while scrolling: blocks off the screen count at a placeholder height
+    # (content-visibility) until they are laid out.
+    top = 0
+    while top < page.evaluate("document.documentElement.scrollHeight"):
         page.evaluate(f"window.scrollTo(0, {top})")
         page.wait_for_timeout(20)
+        top += 600
     page.wait_for_load_state("networkidle")
 
 
@@ -122,3 +125,41 @@ HEADINGS_IN_ORDER = """() => {
 
 TABLES_WITHOUT_HEADERS = """() => [...document.querySelectorAll('article table')]
   .filter(t => !t.querySelector('thead th')).length"""
+
+
+# Registered before the page loads (`page.add_init_script`): every main-thread task over 50 ms.
+LONG_TASKS_OBSERVER = """
+window.__lessonLongTasks = [];
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) window.__lessonLongTasks.push(entry.duration);
+}).observe({type: 'longtask', buffered: true});
+"""
+
+# What the reader's browser holds as elements, folded blocks closed (their content waits in a
+# <template>, which is not part of the document until the block is opened).
+ELEMENT_COUNT = "document.querySelectorAll('*').length"
+
+# The page's full height with every block laid out (content-visibility skips the off-screen
+# ones and counts them at a placeholder height).
+RENDERED_HEIGHT = """() => {
+  const style = document.createElement('style');
+  style.textContent = '.md-typeset > * { content-visibility: visible !important; }';
+  document.head.append(style);
+  const height = document.documentElement.scrollHeight;
+  style.remove();
+  return height;
+}"""
+
+# Code blocks whose lines are wider than the block: the reader would have to scroll sideways.
+CODE_WIDER_THAN_ITS_BLOCK = """() => [...document.querySelectorAll('pre > code')]
+  .filter(code => code.scrollWidth > code.clientWidth)
+  .map(code => {
+    const title = code.closest('.highlight')?.querySelector('.filename')?.textContent;
+    return `${title || 'a code block'}: ${code.scrollWidth} px of lines in ${code.clientWidth} px`;
+  })"""
+
+
+def open_folded_blocks(page):
+    """Open every folded block and wait until lessons.js has moved each one's content in."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.wait_for_function("!document.querySelector('details > template.lesson-folded')")

@@ -70,9 +70,7 @@ class Session:
         if path not in self.runs:
             page = self.read(path)
             folder = self.tmp / f"page{len(self.runs)}"
-            folder.mkdir()
-            for name, code in page.files().items():
-                (folder / name).write_text(code, encoding="utf-8")
+            folder.mkdir()  # empty: files are saved as the page shows them, see `save_shown`
             self.runs[path] = PageRun(path, self.relative(path), page, folder)
         return self.runs[path]
 
@@ -155,8 +153,20 @@ class LessonRunner(_Runner):
         return _describe_exception(test, excinfo)
 
 
+def save_shown(run: PageRun, line: int) -> None:
+    """Save into the page's folder every file the page shows above `line`, as a reader who copies
+    the files in page order has them when reaching that line; files shown further down are not
+    there yet, so a script that imports one fails as it would for that reader."""
+    for block in run.page.blocks:
+        if block.kind == "file" and block.line < line:
+            target = run.folder / block.filename
+            if not target.exists():
+                target.write_text(block.code, encoding="utf-8")
+
+
 def _run_block(run: PageRun, block: pages.Block) -> str:
     where = f"{run.name}:{block.line}"
+    save_shown(run, block.line)
     if block.kind == "invalid":
         raise LessonFailure(f"{where}: {block.error}")
     if block.kind == "python":

@@ -18,8 +18,13 @@ from playwright.sync_api import sync_playwright
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    CODE_WIDER_THAN_ITS_BLOCK,
+    ELEMENT_COUNT,
     HEADINGS_IN_ORDER,
+    LONG_TASKS_OBSERVER,
+    RENDERED_HEIGHT,
     TABLES_WITHOUT_HEADERS,
+    open_folded_blocks,
     serve,
     visit,
 )
@@ -177,11 +182,11 @@ def test_copied_lab_is_the_snippet_and_prints_the_expected_output(reader, site_u
 def test_shell_copy_button_copies_the_command_only(reader, site_url):
     page = reader()
     page.goto(site_url + LESSON, wait_until="networkidle")
-    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    open_folded_blocks(page)
     commands = page.locator("div.language-bash.highlight")
     assert commands.count() >= 1
     for index in range(commands.count()):
-        shown = commands.nth(index).locator("code").inner_text()
+        shown = commands.nth(index).locator("code").text_content()
         copied = _copy(page, commands.nth(index))
         assert copied.strip() == shown.strip()
         assert copied.strip().startswith("python ") and "$" not in copied and "\n" not in \
@@ -251,8 +256,7 @@ def test_lesson_page_weight_is_within_budget(reader, site_url, bare_material_url
             "document", "stylesheet", "script", "font", "image"))
             + f" | {measured.total_bytes - known:,} | {measured.total_bytes:,} |")
     lines.append(f"\nlesson budget: 2 x {bare.total_bytes:,} + figures {figures:,} = {budget:,}")
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "page-weight.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_report_section("## Bytes loaded per page", "\n".join(lines))
     print("\n".join(lines))
     assert lesson.total_bytes <= budget, f"{LESSON} weighs {lesson.total_bytes:,} bytes"
     # Each figure exists in two palettes; a reader's browser fetches only the one it shows.
@@ -265,6 +269,87 @@ def _pages_of(site_url, reader):
     hrefs = page.evaluate("[...document.querySelectorAll('nav.md-nav--primary a.md-nav__link"
                           "[href]')].map(a => new URL(a.href).pathname)")
     return sorted({href.lstrip("/") for href in hrefs})
+
+
+def _write_report_section(heading: str, body: str) -> None:
+    """Replace (or add) one `## ` section of reports/page-weight.md, keeping the others."""
+    REPORTS.mkdir(exist_ok=True)
+    path = REPORTS / "page-weight.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    sections = [part for part in re.split(r"(?m)^(?=## )", text)
+                if part.startswith("## ") and not part.startswith(heading + "\n")]
+    sections.append(f"{heading}\n\n{body.strip()}\n")
+    path.write_text("# Page weight\n\n" + "\n".join(sorted(sections)), encoding="utf-8")
+
+
+# -- light pages: no sideways scrolling, few elements, short main-thread tasks -----------------
+
+MAX_ELEMENTS = 1500
+MAX_TASK_MS = 200
+THROTTLE = 4  # Chromium's CPU throttling: a slow phone, roughly
+LOADS = 5  # other work on the machine only lengthens tasks: the shortest of 5 loads is the page's
+
+
+def _lesson_pages() -> list[str]:
+    return [str(source.relative_to(ROOT / "docs").with_suffix("")) + "/"
+            for source in sorted((ROOT / "docs").rglob("*.md")) if source.name != "index.md"]
+
+
+def test_no_code_line_scrolls_sideways_at_1280_px(browser, site_url, site_page):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(site_url + site_page, wait_until="networkidle")
+        open_folded_blocks(page)
+        assert page.evaluate(CODE_WIDER_THAN_ITS_BLOCK) == []
+    finally:
+        context.close()
+
+
+def _load_throttled(browser, url: str) -> dict:
+    """One load at 1280 x 800 with the CPU throttled: elements, longest task, height."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.add_init_script(LONG_TASKS_OBSERVER)
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_timeout(500)  # tasks started by the load itself finish and are reported
+        return {"elements": page.evaluate(ELEMENT_COUNT),
+                "task": max(page.evaluate("window.__lessonLongTasks"), default=0),
+                "height": page.evaluate(RENDERED_HEIGHT)}
+    finally:
+        context.close()
+
+
+def test_lesson_pages_are_light(browser, site_url, bare_material_url):
+    rows, problems = [], []
+    for name, url, source in [("bare Material page", bare_material_url, None),
+                              ("home", site_url, ROOT / "docs" / "index.md")] + [
+            (page, site_url + page, ROOT / "docs" / (page.rstrip("/") + ".md"))
+            for page in _lesson_pages()]:
+        loads = [_load_throttled(browser, url) for _ in range(LOADS)]
+        task = min(load["task"] for load in loads)
+        elements, height = loads[-1]["elements"], loads[-1]["height"]
+        lines = len(source.read_text(encoding="utf-8").splitlines()) if source else 0
+        rows.append(f"| {name} | {lines or '-'} | {height:,} | {elements:,} | {task:.0f} |")
+        if source and name != "home":
+            if elements >= MAX_ELEMENTS:
+                problems.append(f"{name}: {elements} elements, the budget is {MAX_ELEMENTS}")
+            if task > MAX_TASK_MS:
+                problems.append(f"{name}: a {task:.0f} ms task, the budget is {MAX_TASK_MS} ms")
+    load = os.getloadavg()[0]
+    body = "\n".join([
+        f"At 1280 x 800 px, Chromium with {THROTTLE}x CPU throttling; elements counted with "
+        "folded blocks closed; the longest main-thread task is the shortest of "
+        f"{LOADS} loads (load average {load:.1f} on {os.cpu_count()} cores while measuring).",
+        "",
+        "| page | source lines | rendered height (px) | elements | longest task (ms) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *rows])
+    _write_report_section("## Elements and main thread", body)
+    print(body)
+    assert not problems, "\n".join(problems)
 
 
 # -- planted regressions: the checks above catch them -------------------------------------------

@@ -97,5 +97,5 @@ def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():
         ("markdown", "## Data"),
         ("code", "DATA = [1, 2]"),
         ("code", "def main(argv=None):\n    print(DATA, argv)"),
-        ("code", "main([])"),
+        ("code", "main([]);"),
     ]

@@ -130,6 +130,30 @@ def test_a_file_no_command_runs_fails(lessons):
     result.stdout.fnmatch_lines(["page.md:1: the page shows scale.py but no `python scale.py`*"])
 
 
+def test_a_command_before_its_file_is_shown_fails(lessons):
+    # The reader saves files in page order: a command above the file has nothing to run yet.
+    command, rest = PAGE.split("```bash")[1].split("```", 1)
+    page = "# Fixture\n\n```bash" + command + "```\n" + PAGE.split("# Fixture")[1].split(
+        "```bash")[0] + rest.split("```{.text")[0]
+    result = lessons(page)
+    result.stdout.fnmatch_lines(["page.md:3: runs scale.py, which this page shows only further*"])
+
+
+def test_a_script_that_imports_a_file_shown_later_fails(lessons, pytester):
+    # Each page runs in an empty folder that receives each file when the page has shown it.
+    (pytester.path / "snips" / "uses.py").write_text("import helper\nprint(helper.VALUE)\n")
+    (pytester.path / "snips" / "helper.py").write_text(
+        "VALUE = 1\nif __name__ == '__main__':\n    print(VALUE)\n")
+    uses = '```{.python title="uses.py"}\n--8<-- "uses.py"\n```\n\n```bash\npython uses.py\n```\n'
+    helper = ('```{.python title="helper.py"}\n--8<-- "helper.py"\n```\n\n'
+              '```bash\npython helper.py\n```\n')
+    expected = '\n```{.text title="Expected output"}\n1\n```\n\n'
+    lessons(helper + expected + uses + expected).assert_outcomes(passed=2)
+    result = lessons(uses + expected + helper + expected)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'helper'*"])
+
+
 def test_a_command_other_than_python_fails(lessons):
     result = lessons(PAGE.replace("python scale.py 3", "rm -rf /tmp/x"))
     result.assert_outcomes(failed=2)

@@ -19,7 +19,7 @@ def claims():
         return importlib.import_module("walkthrough_checks").claims()
     finally:
         sys.path.remove(str(SNIPPETS))
-        for name in ("walkthrough_checks", "vae_experiments", "tiny_vae_2d"):
+        for name in ("walkthrough_checks", "vae_experiments", "evidence", "tiny_vae_2d"):
             sys.modules.pop(name, None)
 
 

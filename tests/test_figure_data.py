@@ -1,0 +1,37 @@
+"""A figure shows the run the page prints: the lab's training-curve figure, read back from the
+drawn lines, agrees with the numbers `python tiny_vae_2d.py` prints at the epochs it reports."""
+
+import importlib
+import re
+import sys
+
+import pytest
+
+from lessonkit.execute import run_file
+from tests.conftest import ROOT
+
+SNIPPETS = ROOT / "snippets"
+PRINTED = re.compile(r"epoch=(\d+) recon=([\d.]+) kl=([\d.]+) loss=([\d.]+)")
+
+
+@pytest.fixture(scope="module")
+def figures():
+    sys.path.insert(0, str(SNIPPETS))
+    try:
+        yield importlib.import_module("vae_figures")
+    finally:
+        sys.path.remove(str(SNIPPETS))
+        for name in ("vae_figures", "compare_models", "tiny_gan_2d", "vae_experiments",
+                     "evidence", "tiny_vae_2d"):
+            sys.modules.pop(name, None)
+
+
+def test_training_curves_figure_draws_the_numbers_the_lab_prints(figures):
+    printed = PRINTED.findall(run_file(SNIPPETS / "tiny_vae_2d.py").output)
+    assert [int(epoch) for epoch, *_ in printed] == [1, 50, 100, 200]
+    figure = figures.training_curves()
+    recon, kl, loss = (line.get_ydata() for line in figure.axes[0].get_lines())
+    for epoch, *values in printed:
+        drawn = [f"{curve[int(epoch) - 1]:.4f}" for curve in (recon, kl, loss)]
+        assert drawn == values, f"epoch {epoch}: the figure draws {drawn}, the lab prints {values}"
+    figures.plt.close(figure)
