@@ -1,43 +1,73 @@
 """Compare printed output with an Expected output block: exactly, or numbers within a tolerance."""
 
 import difflib
+from dataclasses import dataclass
 import math
 import re
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
-def parse_tolerance(text: str) -> float:
-    """The `tolerance="..."` attribute of an Expected output block: a finite number >= 0."""
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a printed decimal may be from the page's: `value` itself, or `value` times the
+    page's number when `relative`. Integers (counts, epochs, exit codes) always match exactly."""
+
+    value: float
+    relative: bool = False
+
+    def allows(self, expected: str, printed: str) -> bool:
+        if _is_integer(expected) or _is_integer(printed):
+            return expected.lstrip("+") == printed.lstrip("+")
+        bound = self.value * abs(float(expected)) if self.relative else self.value
+        return abs(float(expected) - float(printed)) <= bound * (1 + 1e-9)  # 0.246-0.236 > 0.01
+
+    def __str__(self):
+        return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
+
+
+def _is_integer(token: str) -> bool:
+    return not any(mark in token for mark in ".eE")
+
+
+def parse_tolerance(text: str) -> Tolerance:
+    """The `tolerance="..."` attribute of an Expected output block: a finite number >= 0, or a
+    percentage of the page's number (`"25%"`)."""
+    relative = text.strip().endswith("%")
     try:
-        value = float(text)
+        value = float(text.strip().rstrip("%"))
     except ValueError:
-        raise ValueError(f"tolerance must be a number, got {text!r}") from None
+        raise ValueError(f"tolerance must be a number or a percentage, got {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"tolerance must be a finite number >= 0, got {text!r}")
-    return value
+    return Tolerance(value / 100 if relative else value, relative)
 
 
-def mismatch(expected: str, printed: str, tolerance: float | None = None) -> list[str]:
+def mismatch(expected: str, printed: str, tolerance: "Tolerance | float | None" = None
+             ) -> list[str]:
     """Why `printed` does not match `expected`: an empty list when it does.
 
     Without a tolerance every character counts. With one, the text between numbers must match
-    exactly and each number must be within `tolerance` of the expected one.
+    exactly, integers too, and each decimal must be within the tolerance of the page's.
     """
     if expected == printed:
         return []
     if tolerance is None:
         return ["the output differs"]
+    if not isinstance(tolerance, Tolerance):
+        tolerance = Tolerance(float(tolerance))
     expected_text, printed_text = NUMBER.split(expected), NUMBER.split(printed)
     if expected_text != printed_text:
         return ["the text around the numbers differs (the tolerance applies to numbers only)"]
     reasons = []
     for expected_number, printed_number in zip(NUMBER.findall(expected),
                                                NUMBER.findall(printed), strict=True):
-        gap = abs(float(expected_number) - float(printed_number))
-        if not gap <= tolerance:
+        if not tolerance.allows(expected_number, printed_number):
+            gap = abs(float(expected_number) - float(printed_number))
+            kind = "an integer, which must match" if _is_integer(expected_number) else (
+                f"more than the tolerance {tolerance}")
             reasons.append(f"printed {printed_number} where the page says {expected_number}: "
-                           f"off by {gap:.3g}, more than the tolerance {tolerance:g}")
+                           f"off by {gap:.3g}, {kind}")
     return reasons
 
 

@@ -7,6 +7,7 @@ many of the two clusters they cover, and how far the same codes' outputs
 still move over the last 50 epochs of training (drift: small is steady).
 """
 
+import argparse
 import statistics
 
 import torch
@@ -49,12 +50,19 @@ def measure(model_name, seed):
     return share_near_data(points, x), clusters_covered(points), drift
 
 
-if __name__ == "__main__":
+MODELS = ("autoencoder", "VAE", "GAN")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Compare the three models.")
+    parser.add_argument("models", nargs="*", choices=MODELS, metavar="MODEL",
+                        help=f"any of {', '.join(MODELS)} (default: all)")
+    names = parser.parse_args(argv).models or MODELS
     print(f"near: within {NEAR} of a training point; "
           f"seeds {SEEDS.start} to {SEEDS.stop - 1}")
     print(f"{'model':<12} {'near data, mean (min-max)':<26} "
           f"{'clusters covered':<17} drift over the last {LAST} epochs")
-    for name in ("autoencoder", "VAE", "GAN"):
+    for name in names:
         rows = [measure(name, seed) for seed in SEEDS]
         near = [row[0] for row in rows]
         covered = "/".join(str(row[1]) for row in rows)
@@ -62,3 +70,7 @@ if __name__ == "__main__":
         print(f"{name:<12} {statistics.mean(near):>5.1%} "
               f"({min(near):.1%}-{max(near):.1%}){'':<6} "
               f"{covered:<17} {drift:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -35,25 +35,35 @@ healthy = run(beta=0.05)
 dominated, collapsed = run(beta=1.0), run(beta=2.0)
 autoencoder = run_autoencoder()
 
+# A collapsing run amplifies rounding: on other CPUs its 4th decimal moves
+# (measured under 18 CPU settings), so its lines print only what holds.
 print("reconstruction loss (first -> last epoch)")
-for name, (_, _, history) in (("healthy, beta 0.05", healthy),
-                              ("warning, beta 2", collapsed)):
-    print(f"  {name}: {history[0][0]:.4f} -> {history[-1][0]:.4f}")
+_, _, history = healthy
+print(f"  healthy, beta 0.05: {history[0][0]:.4f} -> {history[-1][0]:.4f}")
+_, _, history = collapsed
+print(f"  warning, beta 2: {history[0][0]:.4f} -> {history[-1][0]:.2f}")
 
 print("KL term (last epoch; per latent dimension)")
 for name, (x, model, history) in (("healthy, beta 0.05", healthy),
-                                  ("dominates, beta 1", dominated),
-                                  ("collapsed, beta 2", collapsed)):
+                                  ("dominates, beta 1", dominated)):
     per_dimension = rounded(kl_per_dimension(model, x))
     print(f"  {name}: kl={history[-1][1]:.4f} per dimension {per_dimension}"
           f" recon={history[-1][0]:.4f}")
+x, model, history = collapsed
+largest = max(kl_per_dimension(model, x))
+print(f"  collapsed, beta 2: kl={history[-1][1]:.3f}, every dimension "
+      f"{'below' if largest < 0.01 else 'at or above'} 0.01 recon={history[-1][0]:.2f}")
 
 print("generated samples (500 from N(0, I))")
-for name, (x, model, _) in (("healthy, beta 0.05", healthy),
-                            ("collapsed, beta 2", collapsed)):
-    samples = prior_samples(model)
-    print(f"  {name}: spread {spread(samples):.3f} (data {spread(x):.3f}), "
-          f"near the data {share_near_data(samples, x):.1%}")
+x, model, _ = healthy
+samples = prior_samples(model)
+print(f"  healthy, beta 0.05: spread {spread(samples):.3f} (data {spread(x):.3f}), "
+      f"near the data {share_near_data(samples, x):.1%}")
+x, model, _ = collapsed
+samples = prior_samples(model)
+near = share_near_data(samples, x)
+print(f"  collapsed, beta 2: spread {spread(samples):.1f} (data {spread(x):.3f}), "
+      f"near the data {'under' if near < 0.05 else 'at least'} 5%")
 
 print("interpolation (33 points between the clusters' mean codes)")
 for name, (x, model, _) in (("healthy, VAE", healthy),

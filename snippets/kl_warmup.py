@@ -21,5 +21,6 @@ for name, (x, model, history) in runs.items():
 # compare with a constant 2.
 _, _, ramped = run_warmup(2.0, warmup_epochs=50)
 _, _, constant = run(beta=2.0)
-print(f"warm-up 0->2: kl={ramped[-1][1]:.4f} recon={ramped[-1][0]:.4f}; "
-      f"constant 2: kl={constant[-1][1]:.4f} recon={constant[-1][0]:.4f}")
+# Collapsing runs amplify rounding: print only the digits that hold on any CPU.
+print(f"warm-up 0->2: kl={ramped[-1][1]:.3f} recon={ramped[-1][0]:.2f}; "
+      f"constant 2: kl={constant[-1][1]:.3f} recon={constant[-1][0]:.2f}")

@@ -282,3 +282,16 @@ def test_numbers_compare_within_tolerance_only():
     assert compare.mismatch("x=1\n", "x=1\n") == []
     with pytest.raises(ValueError):
         compare.parse_tolerance("-1")
+
+
+def test_a_relative_tolerance_scales_with_the_number_and_integers_stay_exact():
+    quarter = compare.parse_tolerance("25%")
+    assert quarter == compare.Tolerance(0.25, relative=True)
+    assert compare.mismatch("drift 0.259 near 89.0%\n", "drift 0.317 near 86.7%\n", quarter) == []
+    assert compare.mismatch("drift 0.259\n", "drift 0.330\n", quarter) != []
+    # A count is not a measurement: no tolerance lets 2 clusters read 1.
+    assert compare.mismatch("covered 2/2\n", "covered 2/1\n", quarter) != []
+    assert compare.mismatch("covered 2\n", "covered 1\n", compare.parse_tolerance("5")) != []
+    assert compare.mismatch("x=0.246\n", "x=0.236\n", compare.parse_tolerance("0.01")) == []
+    with pytest.raises(ValueError):
+        compare.parse_tolerance("abc%")
