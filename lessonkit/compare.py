@@ -1,9 +1,9 @@
 """Compare printed output with an Expected output block: exactly, or numbers within a tolerance."""
 
 import difflib
-from dataclasses import dataclass
 import math
 import re
+from dataclasses import dataclass
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
