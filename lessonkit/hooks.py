@@ -19,7 +19,6 @@ with a message naming it.
 
 import functools
 import html
-import json
 import re
 from pathlib import Path
 
@@ -28,10 +27,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import figures, includes, notebooks, pages
+from lessonkit import figures, includes, notebooks, pages, report
 from lessonkit.includes import snippet_dirs
 
-REPORT = "reports/doctests.json"
 NOTEBOOK_DIR = "notebooks/"
 
 _MATH = re.compile(
@@ -62,20 +60,26 @@ def _snippet(name: str, config) -> Path:
     raise PluginError(f"no snippet named {name} for notebooks/{Path(name).stem}.ipynb")
 
 
+def on_config(config):
+    includes.use_config(config)  # the includes read the build's own config, not a second copy
+    return config
+
+
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
 def on_files(files, config):
+    cache = includes.cache_dir(Path(config.config_file_path))
     for folder in _snippet_dirs(config):
         for path in sorted(folder.glob("*.py")):
             files.append(File.generated(config, f"downloads/{path.name}", abs_src_path=str(path)))
         try:
-            drawn = figures.draw(folder)
+            drawn = figures.draw(folder, cache)
         except figures.FigureError as error:
             raise PluginError(f"cannot draw a figure: {error}") from error
         for svg in drawn:
             files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
     for uri in _nav_paths(config.nav):
         if uri.startswith(NOTEBOOK_DIR) and uri.endswith(".ipynb"):
-            root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config),
+            root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config), cache,
                                              folder=str(Path(uri).parent))
             # A File with a source folder, not File.generated: mkdocs-jupyter reads src_dir.
             files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
@@ -93,23 +97,24 @@ def on_page_markdown(markdown, page, config, files):
     runnable = [block for block in page_code.blocks if block.runs]
     if not runnable:
         return markdown
-    notice = _verification_notice(page_code, runnable, page, config_file.parent)
+    root = config_file.parent
+    name = str(Path(page.file.abs_src_path).relative_to(root))
+    notice = verification_notice(page_code, name, report.read(root / report.PATH))
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
     return title + newline + "\n" + notice + "\n" + rest
 
 
-def _verification_notice(page_code, runnable, page, root: Path) -> str:
-    name = str(Path(page.file.abs_src_path).relative_to(root))
-    report_file = root / REPORT
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
-    summary = next((s for s in report.get("pages", []) if s["page"] == name), None)
+def verification_notice(page_code: pages.Page, name: str, record: report.Report | None) -> str:
+    """"Verified" when the doc tests' record shows this very version of the page (same
+    fingerprint) with every runnable block run and nothing failed, else "Not verified"."""
+    summary = record.page(name) if record else None
     verified = (
         summary is not None
-        and summary["fingerprint"] == page_code.fingerprint()
-        and summary["ran"] == len(runnable)
-        and summary["failed"] == summary["neither"] == 0
+        and summary.fingerprint == page_code.fingerprint()
+        and summary.ran == sum(block.runs for block in page_code.blocks)
+        and summary.failed == summary.neither == 0
     )
     if not verified:
         return ('!!! warning "Not verified"\n\n'
@@ -117,10 +122,10 @@ def _verification_notice(page_code, runnable, page, root: Path) -> str:
                 "run `make test` to check it.\n")
     return (
         '!!! success "Verified"\n\n'
-        f"    The doc tests ran the {summary['ran']} code blocks and commands of this page and "
-        f"compared {summary['compared']} Expected output blocks with what the code printed: all "
-        f"matched, with torch {report['torch']} and Python {report['python']} "
-        f"({report['finished'][:10]}).\n"
+        f"    The doc tests ran the {summary.ran} code blocks and commands of this page and "
+        f"compared {summary.compared} Expected output blocks with what the code printed: all "
+        f"matched, with torch {record.torch} and Python {record.python} "
+        f"({record.finished[:10]}).\n"
     )
 
 
