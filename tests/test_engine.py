@@ -210,6 +210,10 @@ def test_update_mode_rewrites_only_the_expected_output(lessons, pytester):
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["updated 2 Expected output block(s)"])
     assert (pytester.path / "page.md").read_text() == PAGE + "\nSome prose.\n\n" + nested
+    # The report describes the page as saved, so that the site can call it verified.
+    saved = pages.read_page((pytester.path / "page.md").read_text(), _expander(pytester))
+    summary = report.read(pytester.path / "reports" / "doctests.json").pages[0]
+    assert summary.fingerprint == saved.fingerprint()
     # A page that is already right is left byte for byte as it was.
     lessons(PAGE, "--update-expected")
     assert (pytester.path / "page.md").read_text() == PAGE
