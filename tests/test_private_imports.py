@@ -39,14 +39,14 @@ def private_imports(source: str, ours=frozenset(OURS)) -> list[str]:
 
 def test_the_check_finds_private_imports():
     assert private_imports(
-        "from pytest_markdown_docs._runners import register_runner\n"
+        "from some_dependency._runners import register_runner\n"
         "import torch._dynamo\n"
-        "from pytest_markdown_docs.plugin import _helper\n"
+        "from some_dependency.plugin import _helper\n"
         "from torch import __version__, nn\n"
         "from json import _default_decoder\n"
         "from lessonkit.execute import _exit_status\n"
-    ) == ["1: pytest_markdown_docs._runners.register_runner", "2: torch._dynamo",
-          "3: pytest_markdown_docs.plugin._helper"]
+    ) == ["1: some_dependency._runners.register_runner", "2: torch._dynamo",
+          "3: some_dependency.plugin._helper"]
 
 
 def test_there_are_files_to_check():
