@@ -40,11 +40,11 @@ _MATH = re.compile(
 )
 
 
-def _nav_paths(nav):
+def nav_paths(nav):
     for item in nav or []:
         value = next(iter(item.values())) if isinstance(item, dict) else item
         if isinstance(value, list):
-            yield from _nav_paths(value)
+            yield from nav_paths(value)
         elif isinstance(value, str):
             yield value
 
@@ -77,7 +77,7 @@ def on_files(files, config):
             raise PluginError(f"cannot draw a figure: {error}") from error
         for svg in drawn:
             files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
-    for uri in _nav_paths(config.nav):
+    for uri in nav_paths(config.nav):
         if uri.startswith(NOTEBOOK_DIR) and uri.endswith(".ipynb"):
             root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config), cache,
                                              folder=str(Path(uri).parent))

@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from lessonkit.includes import without_markers
+from lessonkit.hooks import nav_paths
+from lessonkit.includes import mkdocs_config, without_markers
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -93,8 +93,9 @@ def pytest_generate_tests(metafunc):
         for source in sorted((ROOT / "docs").rglob("*.md")):
             if source.name != "index.md":
                 names.append(str(source.relative_to(ROOT / "docs").with_suffix("")) + "/")
-        nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-        names += sorted({m + "/" for m in re.findall(r"(notebooks/\w+)\.ipynb", nav)})
+        nav = mkdocs_config(ROOT / "mkdocs.yml")["nav"]  # as MkDocs reads it
+        names += sorted(uri.removesuffix(".ipynb") + "/" for uri in nav_paths(nav)
+                        if uri.endswith(".ipynb"))
         names.append("404.html")
         metafunc.parametrize("site_page", names, ids=[n.strip("/") or "home" for n in names])
 
