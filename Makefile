@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve build test test-kernels update-expected bench clean
+.PHONY: install serve build test test-kernels update-expected bench mutations clean
 
 # Reinstall whenever the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -38,9 +38,13 @@ test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected
 
-bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
+bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times; mutations
 	$(PY) benchmarks/doctest_speed.py
 	$(PY) benchmarks/build_speed.py
+	$(PY) benchmarks/mutations.py
+
+mutations: $(STAMP)  ## plant breaks in a copy of the engine: each must fail a named test
+	$(PY) benchmarks/mutations.py
 
 clean:
 	rm -rf site reports .cache

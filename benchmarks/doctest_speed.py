@@ -8,6 +8,7 @@ Each is measured REPEAT times, alternating, and the median is reported; the rati
 read, since this machine's absolute speed varies from run to run.
 """
 
+import functools
 import statistics
 import subprocess
 import sys
@@ -21,14 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 3
 
 FLOOR = """
-import contextlib, io, os, sys, time
+import contextlib, functools, io, os, sys, time
 from pathlib import Path
 from lessonkit import includes, pages
 
 folder = Path(sys.argv[1])
+expand = functools.partial(includes.expand, config_file=Path("mkdocs.yml").resolve())
 commands = []
 for page_file in sorted(Path("docs").rglob("*.md")):
-    page = pages.read_page(page_file.read_text(encoding="utf-8"), includes.expand)
+    page = pages.read_page(page_file.read_text(encoding="utf-8"), expand)
     for name, code in page.files().items():
         (folder / name).write_text(code, encoding="utf-8")
     for block in page.blocks:
@@ -66,8 +68,9 @@ def main():
         _, out = wall([python, "-c", FLOOR, folder])
         commands = int(out.split()[-1])
         naive_commands = []
+        expand = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
         for page_file in sorted((ROOT / "docs").rglob("*.md")):
-            page = pages.read_page(page_file.read_text(encoding="utf-8"), includes.expand)
+            page = pages.read_page(page_file.read_text(encoding="utf-8"), expand)
             naive_commands += [[python, *argv] for b in page.blocks if b.kind == "shell"
                                for argv in b.commands]
 

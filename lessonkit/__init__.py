@@ -1,8 +1,12 @@
 """Code shared by the doc tests and the site build: how a lesson's blocks are read, run, checked.
 
-- `includes`: expands `--8<--` includes with the site's own pymdownx.snippets settings.
+- `includes`: expands `--8<--` includes with the site's own pymdownx.snippets settings (mkdocs.yml
+  read by MkDocs' load_config), reads section markers, says where the build cache lives.
 - `pages`: finds every fenced block of a page and says what it is (code, file, command, output).
 - `execute`: runs Python source in this process as `python FILE args` would, capturing output.
 - `compare`: compares printed output with an Expected output block, exactly or within a tolerance.
-- `hooks`: the MkDocs hooks (math, downloads, verification record).
+- `pytest_plugin`: the doc tests (pytest11 entry point): pages and blocks as pytest items.
+- `report`: the doc tests' record of a run, written by the plugin and read by the hooks.
+- `sources`, `figures`, `notebooks`: the build's fingerprints, figures and notebooks.
+- `hooks`: the MkDocs hooks (math, downloads, verification notice).
 """

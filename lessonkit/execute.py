@@ -3,13 +3,15 @@
 Starting one interpreter per block would pay the torch import (about 2 s) every time; running in
 process pays it once. What a fresh process would give the code is restored for each run: a new
 `__main__` namespace, `sys.argv`, the working directory and `sys.path[0]` set to the script's
-folder, the default torch seed, and no cached imports of the folder's own modules.
+folder, the default torch seed, no cached imports of the folder's own modules, and Python's
+default warning filters with warnings printed to stderr (not to pytest's warning capture).
 """
 
 import contextlib
 import io
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,35 @@ def _reset_torch_seed():
         # Taken before any lesson code seeds anything: the seed a fresh process starts with.
         _FRESH_TORCH_SEED = torch.initial_seed()
     torch.manual_seed(_FRESH_TORCH_SEED)
+
+
+# Python's default warning filters (the warnings module's documentation, "Default Warning
+# Filter"), as a fresh `python FILE` without -W or PYTHONWARNINGS has them; applied last first.
+_DEFAULT_FILTERS = (
+    ("ignore", ResourceWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", DeprecationWarning, ""),
+    ("default", DeprecationWarning, "__main__"),
+)
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    # What Python's own showwarning does, to the stderr of the run (pytest may have replaced it).
+    (file or sys.stderr).write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@contextlib.contextmanager
+def _fresh_warnings():
+    """Warnings as a fresh process shows them: default filters, each location shown once per
+    run (changing the filters empties every module's registry of warnings already shown)."""
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for action, category, module in _DEFAULT_FILTERS:
+            warnings.filterwarnings(action, category=category, module=module)
+        warnings.onceregistry.clear()
+        warnings.showwarning = _print_warning
+        yield
 
 
 def _forget_modules_in(folder: Path):
@@ -63,7 +94,8 @@ def run_source(source: str, filename: str, folder: Path, args=(), origin: str = 
         sys.argv = [filename, *args]
         sys.path.insert(0, str(folder))
         os.chdir(folder)
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        with (contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer),
+              _fresh_warnings()):
             try:
                 exec(code, namespace)
             except SystemExit as stop:

@@ -12,10 +12,8 @@ import traceback
 from pathlib import Path
 
 from lessonkit.execute import run_file
-from lessonkit.includes import PROJECT_ROOT
 from lessonkit.sources import fingerprint
 
-CACHE = PROJECT_ROOT / ".cache" / "lessonkit" / "figures"
 DONE = "drawn.txt"  # written last: a folder without it was interrupted and is drawn again
 log = logging.getLogger("mkdocs.lessonkit")
 
@@ -24,11 +22,11 @@ class FigureError(Exception):
     pass
 
 
-def draw(snippet_dir: Path) -> list[Path]:
-    """Every figure of every figure script in `snippet_dir`, drawn or taken from the cache."""
+def draw(snippet_dir: Path, cache: Path) -> list[Path]:
+    """Every figure of every figure script in `snippet_dir`, drawn or taken from `cache`."""
     svgs = []
     for script in sorted(snippet_dir.glob("*_figures.py")):
-        out = CACHE / script.stem / fingerprint(script)
+        out = Path(cache) / "figures" / script.stem / fingerprint(script)
         if not (out / DONE).is_file():
             shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
             started = time.perf_counter()

@@ -29,7 +29,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import codehtml, figures, includes, notebooks, pages, verification
+from lessonkit import codehtml, figures, includes, notebooks, pages, report, verification
 from lessonkit.includes import snippet_dirs
 
 NOTEBOOK_DIR = "notebooks/"
@@ -42,11 +42,11 @@ _MATH = re.compile(
 )
 
 
-def _nav_paths(nav):
+def nav_paths(nav):
     for item in nav or []:
         value = next(iter(item.values())) if isinstance(item, dict) else item
         if isinstance(value, list):
-            yield from _nav_paths(value)
+            yield from nav_paths(value)
         elif isinstance(value, str):
             yield value
 
@@ -62,20 +62,26 @@ def _snippet(name: str, config) -> Path:
     raise PluginError(f"no snippet named {name} for notebooks/{Path(name).stem}.ipynb")
 
 
+def on_config(config):
+    includes.use_config(config)  # the includes read the build's own config, not a second copy
+    return config
+
+
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
 def on_files(files, config):
+    cache = includes.cache_dir(Path(config.config_file_path))
     for folder in _snippet_dirs(config):
         for path in sorted(folder.glob("*.py")):
             files.append(File.generated(config, f"downloads/{path.name}", abs_src_path=str(path)))
         try:
-            drawn = figures.draw(folder)
+            drawn = figures.draw(folder, cache)
         except figures.FigureError as error:
             raise PluginError(f"cannot draw a figure: {error}") from error
         for svg in drawn:
             files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
-    for uri in _nav_paths(config.nav):
+    for uri in nav_paths(config.nav):
         if uri.startswith(NOTEBOOK_DIR) and uri.endswith(".ipynb"):
-            root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config),
+            root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config), cache,
                                              folder=str(Path(uri).parent))
             # A File with a source folder, not File.generated: mkdocs-jupyter reads src_dir.
             files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
@@ -93,17 +99,22 @@ def on_page_markdown(markdown, page, config, files):
     runnable = [block for block in page_code.blocks if block.runs]
     if not runnable:
         return markdown
-    notice = _verification_notice(page_code, runnable, page, config_file.parent)
+    root = config_file.parent
+    name = str(Path(page.file.abs_src_path).relative_to(root))
+    notice = verification_notice(page_code, name, report.read(root / report.PATH),
+                                 verification.load(root / verification.KERNELS))
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
     return title + newline + "\n" + notice + "\n" + rest
 
 
-def _verification_notice(page_code, runnable, page, root: Path) -> str:
-    name = str(Path(page.file.abs_src_path).relative_to(root))
-    return verification.notice(verification.rows(root, name, page_code.fingerprint(),
-                                                 len(runnable)))
+def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,
+                         kernels: dict | None) -> str:
+    """The table under the page's title: what the doc tests' record and the kernel matrix's
+    proved about this very version of the page (lessonkit.verification)."""
+    return verification.notice([verification.doctest_row(record, name, page_code),
+                                verification.matrix_row(kernels, name, page_code.fingerprint())])
 
 
 def on_page_content(content, page, config, files):

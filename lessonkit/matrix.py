@@ -28,6 +28,7 @@ from lessonkit.replay import KNOBS
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = "reports/kernels.json"
+MKDOCS_YML = ROOT / "mkdocs.yml"
 
 ATEN = ("default", "avx2", "avx512")
 MKL = ("", "COMPATIBLE", "AVX2")  # "" leaves MKL_CBWR unset: MKL picks the CPU's own path
@@ -57,7 +58,7 @@ def configurations(full: bool) -> list[tuple[str, dict]]:
     return [(config_name(*c), config_env(*c)) for c in chosen]
 
 
-def bundle(page_paths, config_file: Path = includes.MKDOCS_YML, root: Path = ROOT) -> dict:
+def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dict:
     """The pages' files and runnable blocks, includes expanded, as `lessonkit.replay` reads them,
     with each block's Expected output for the comparison afterwards."""
     out = []

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import nbformat
 
-from lessonkit.includes import PROJECT_ROOT
+from lessonkit.includes import section_marker
 from lessonkit.sources import fingerprint, local_imports
 
-CACHE = PROJECT_ROOT / ".cache" / "lessonkit" / "notebooks"
-_MARKER = re.compile(r"^(?P<indent>\s*)# --8<-- \[(?P<kind>start|end):(?P<name>[\w-]+)\]\s*$")
+# The generator's own text is part of the cache key: a change here must rebuild the notebooks.
+GENERATOR = Path(__file__).read_text(encoding="utf-8")
 _MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]:")
 
 
@@ -41,11 +41,12 @@ def cells(source: str, title: str) -> list:
             result.append(("markdown", f"## {heading}"))
 
     for line in lines:
-        marker = _MARKER.match(line)
+        marker = section_marker(line)
         if marker:
-            depth += 1 if marker["kind"] == "start" else -1
-            if depth == 1 and marker["kind"] == "start":
-                flush(marker["name"].replace("-", " ").capitalize())
+            kind, name = marker
+            depth += 1 if kind == "start" else -1
+            if depth == 1 and kind == "start":
+                flush(name.replace("-", " ").capitalize())
             elif depth == 0:
                 flush()
         elif _MAIN_GUARD.match(line):
@@ -63,13 +64,18 @@ def cells(source: str, title: str) -> list:
     return result
 
 
-def build(snippet: Path, folder: str = "notebooks") -> tuple[Path, Path]:
-    """Write ROOT/FOLDER/NAME.ipynb for `snippet`, with the snippets it imports beside it.
+def cache_key(snippet: Path) -> str:
+    """Changes with the snippet, the snippets it imports, pinned libraries and this generator."""
+    return fingerprint(snippet, GENERATOR)
+
+
+def build(snippet: Path, cache: Path, folder: str = "notebooks") -> tuple[Path, Path]:
+    """Write ROOT/FOLDER/NAME.ipynb for `snippet` under `cache`, with the snippets it imports
+    beside it.
 
     Returns (ROOT, notebook path): mkdocs-jupyter needs a source folder for the notebook page."""
-    # The key covers this generator too: a change here must rebuild the notebooks.
-    key = fingerprint(snippet, Path(__file__).read_text(encoding="utf-8"))
-    root = CACHE / snippet.stem / key
+    key = cache_key(snippet)
+    root = Path(cache) / "notebooks" / snippet.stem / key
     out = root / folder
     notebook_path = out / f"{snippet.stem}.ipynb"
     if notebook_path.is_file():

@@ -4,7 +4,9 @@ Every fence on a page is exactly one of:
 
 - `python`: Python code, run as its own fresh `__main__` module;
 - `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
-  saves; it runs when a later `python lab.py ...` command on the same page runs it;
+  saves; it runs when a later `python lab.py ...` command on the same page runs it. A page shows a
+  file once, unless a later block says it replaces it (`replaces="why"`): commands then run the
+  version shown last before them;
 - `shell`: a `bash` block whose lines are `python FILE.py [args]` commands, run as a reader would;
 - `expected`: a block titled "Expected output", compared with what the code before it printed;
 - `skip`: marked `notest="why"`, shown but deliberately not run;
@@ -48,6 +50,8 @@ class Block:
     commands: list = field(default_factory=list)  # for `shell` blocks: argv lists
     expected: "Block | None" = None  # for code blocks: the output block that checks them
     is_code: bool = False  # python, file or shell, even if found invalid later
+    files: dict = field(default_factory=dict)  # for code blocks: file name -> the file block
+    # in effect where this block runs (the reader's folder at that point of the page)
 
     @property
     def runs(self) -> bool:
@@ -59,6 +63,7 @@ class Page:
     blocks: list
 
     def files(self) -> dict:
+        """File name -> code of the last version the page shows of each file."""
         return {block.filename: block.code for block in self.blocks if block.kind == "file"}
 
     def fingerprint(self) -> str:
@@ -182,40 +187,21 @@ def read_page(text: str, expand=lambda code: code) -> Page:
 
 
 def _link(blocks: list) -> None:
-    files = {}
-    for block in blocks:
-        title = block.attrs.get("title", "")
-        if block.is_code and block.lang in PYTHON_LANGS and title.endswith(".py"):
-            block.filename = block.attrs["title"]
-            files[block.filename] = block
-    run_files = set()
-    shown = set()  # the files shown so far: what a reader saving them in page order has
+    # The reader saves the files in the order the page shows them: a command has the files shown
+    # above it, and a later version of a file replaces it from where it is shown.
+    files = {}  # file name -> the block showing the version in effect here
+    later = {block.attrs["title"] for block in blocks if _is_file(block)}
+    shown = set()  # names of the files shown so far
+    used = set()  # lines of the file blocks that a command runs or a run file imports
     waiting = None  # the last code block whose output has not been compared yet
     for block in blocks:
-        if block.filename:
-            shown.add(block.filename)
+        if _is_file(block):
+            _add_file(files, shown, block)
+        block.files = dict(files)
         if block.kind == "shell":
-            block.commands, block.error = _shell_commands(block.code)
-            later = [argv[0] for argv in block.commands
-                     if argv[0] in files and argv[0] not in shown]
-            missing = [argv[0] for argv in block.commands if argv[0] not in files]
-            broken = [files[name] for name, *_ in block.commands
-                      if name in files and files[name].kind == "invalid"]
-            if block.error:
-                block.kind = "invalid"
-            elif missing:
-                block.kind = "invalid"
-                block.error = (f"runs {missing[0]}, which this page does not show as a "
-                               f'{{.python title="{missing[0]}"}} block')
-            elif later:
-                block.kind = "invalid"
-                block.error = (f"runs {later[0]}, which this page shows only further down: "
-                               "a reader saving the files in page order does not have it yet")
-            elif broken:
-                block.kind = "invalid"
-                block.error = (f"runs {broken[0].filename}, whose block at line "
-                               f"{broken[0].line} is broken")
-            run_files.update(argv[0] for argv in block.commands)
+            _check_commands(block, files, later)
+            for name, *_ in block.commands:
+                used |= _reached(name, files)
         if block.runs or (block.is_code and block.kind == "invalid"):
             waiting = block
         elif block.kind == "expected":
@@ -225,22 +211,72 @@ def _link(blocks: list) -> None:
             else:
                 waiting.expected = block
                 waiting = None
-    # A file is used when a command runs it or a used file imports it.
-    todo = list(run_files)
+    for block in blocks:
+        if block.kind == "file" and block.line not in used:
+            block.kind = "invalid"
+            block.error = (f"the page shows {block.filename} but no `python {block.filename}` "
+                           "command runs it and no file that runs imports it"
+                           + (" while this version is in effect" if block.attrs.get("replaces")
+                              else ""))
+
+
+def _is_file(block: Block) -> bool:
+    return (block.is_code and block.lang in PYTHON_LANGS
+            and block.attrs.get("title", "").endswith(".py"))
+
+
+def _add_file(files: dict, shown: set, block: Block) -> None:
+    """Record `block` as the version of its file from here on; a second version of a file must
+    say that it replaces the first, or commands would silently run only one of them."""
+    block.filename = block.attrs["title"]
+    earlier = files[block.filename] if block.filename in shown else None
+    shown.add(block.filename)
+    replaces = block.attrs.get("replaces")
+    if earlier is None and replaces is not None:
+        block.kind = "invalid"
+        block.error = f'replaces="{replaces}", but no earlier block shows {block.filename}'
+    elif earlier is not None and not (replaces or "").strip():
+        block.kind = "invalid"
+        block.error = (f"{block.filename} is shown twice, at line {earlier.line} and at line "
+                       f"{block.line}; if this block replaces the first, say so with "
+                       'replaces="why"')
+    files[block.filename] = block
+
+
+def _check_commands(block: Block, files: dict, on_page: set) -> None:
+    block.commands, block.error = _shell_commands(block.code)
+    missing = [argv[0] for argv in block.commands if argv[0] not in files]
+    not_yet = [name for name in missing if name in on_page]
+    broken = [files[name] for name, *_ in block.commands
+              if name in files and files[name].kind == "invalid"]
+    if block.error:
+        block.kind = "invalid"
+    elif not_yet:
+        block.kind = "invalid"
+        block.error = (f"runs {not_yet[0]}, which this page shows only further down: "
+                       "a reader saving the files in page order does not have it yet")
+    elif missing:
+        block.kind = "invalid"
+        block.error = (f"runs {missing[0]}, which this page does not show as a "
+                       f'{{.python title="{missing[0]}"}} block')
+    elif broken:
+        block.kind = "invalid"
+        block.error = (f"runs {broken[0].filename}, whose block at line "
+                       f"{broken[0].line} is broken")
+
+
+def _reached(name: str, files: dict) -> set:
+    """Lines of the file blocks that running `name` uses: itself and what it imports, directly
+    or not, among the versions in `files`."""
+    reached, todo = set(), [name]
     while todo:
         block = files.get(todo.pop())
-        if block is None or block.kind != "file":
+        if block is None or block.kind != "file" or block.line in reached:
             continue
+        reached.add(block.line)
         try:
             modules = imported_modules(block.code)
         except SyntaxError:
             continue  # running it will report the error at its line
-        for module in modules:
-            if f"{module}.py" in files and f"{module}.py" not in run_files:
-                run_files.add(f"{module}.py")
-                todo.append(f"{module}.py")
-    for name, block in files.items():
-        if name not in run_files and block.kind == "file":
-            block.kind = "invalid"
-            block.error = (f"the page shows {name} but no `python {name}` command runs it "
-                           "and no file that runs imports it")
+        todo += [f"{module}.py" for module in modules]
+    return reached

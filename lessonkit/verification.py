@@ -1,8 +1,8 @@
 """What the tests proved about a page, as the table under its title shows it.
 
 Each row comes from one report under reports/, written by a real run: the doc tests
-(`doctests.json`) and the kernel matrix (`kernels.json`). A row holds for a page only while the
-page's fingerprint (its code, outputs and options) is the one the report recorded; a report that is
+(`doctests.json`, lessonkit.report) and the kernel matrix (`kernels.json`, lessonkit.matrix). A
+row holds for a page only while the page's fingerprint (its code, outputs and options) is the one the report recorded; a report that is
 missing says "not run", one recorded for another version of the page says "stale".
 """
 
@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCTESTS = "reports/doctests.json"
+from lessonkit import pages, report
+
 KERNELS = "reports/kernels.json"
 
 
@@ -23,7 +24,7 @@ class Row:
     passed: bool
 
 
-def _load(path: Path) -> dict | None:
+def load(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
@@ -31,23 +32,26 @@ def _page(report: dict, name: str) -> dict | None:
     return next((page for page in report.get("pages", []) if page["page"] == name), None)
 
 
-def doctest_row(report: dict | None, name: str, fingerprint: str, runnable: int) -> Row:
+def doctest_row(record: report.Report | None, name: str, page: pages.Page) -> Row:
+    """Passed when the doc tests' record shows this very version of the page (same fingerprint)
+    with every runnable block run and nothing failed."""
     where = "the doc tests, on the machine that built this site"
-    if report is None:
+    if record is None:
         return Row(where, "", "", "not run", False)
-    if "cpu_capability" in report:
-        where = (f"the doc tests: {report.get('machine', '')} with its own kernels "
-                 f"({report['cpu_capability']}, {report.get('threads', '?')} threads)")
-    summary = _page(report, name)
+    if record.cpu_capability:
+        where = (f"the doc tests: {record.machine} with its own kernels "
+                 f"({record.cpu_capability}, {record.threads} threads)")
+    summary = record.page(name)
     if summary is None:
-        return Row(where, report["torch"], report["python"], "not run", False)
-    if summary["fingerprint"] != fingerprint:
-        return Row(where, report["torch"], report["python"],
+        return Row(where, record.torch, record.python, "not run", False)
+    if summary.fingerprint != page.fingerprint():
+        return Row(where, record.torch, record.python,
                    "stale: the page changed after this run", False)
-    passed = (summary["ran"] == runnable and summary["failed"] == summary["neither"] == 0)
-    result = (f"all {summary['compared']} Expected outputs match" if passed
-              else f"{summary['failed']} of {summary['ran']} blocks failed")
-    return Row(where, report["torch"], report["python"], result, passed)
+    passed = (summary.ran == sum(block.runs for block in page.blocks)
+              and summary.failed == summary.neither == 0)
+    result = (f"all {summary.compared} Expected outputs match ({record.finished[:10]})" if passed
+              else f"{summary.failed} of {summary.ran} blocks failed")
+    return Row(where, record.torch, record.python, result, passed)
 
 
 def matrix_row(report: dict | None, name: str, fingerprint: str) -> Row:
@@ -74,11 +78,6 @@ def matrix_row(report: dict | None, name: str, fingerprint: str) -> Row:
     else:
         result = f"all {len(statuses)} blocks print their Expected output in every setting"
     return Row(where, environment["torch"], environment["python"], result, not differs)
-
-
-def rows(root: Path, name: str, fingerprint: str, runnable: int) -> list[Row]:
-    return [doctest_row(_load(root / DOCTESTS), name, fingerprint, runnable),
-            matrix_row(_load(root / KERNELS), name, fingerprint)]
 
 
 def notice(table: list[Row]) -> str:

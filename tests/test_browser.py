@@ -15,6 +15,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from lessonkit.hooks import nav_paths
+from lessonkit.includes import mkdocs_config, without_markers
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -29,7 +31,7 @@ from tests.browser import (
     visit,
 )
 from tests.conftest import ROOT
-from tests.test_site import LAB, _without_markers
+from tests.test_site import LAB
 
 REPORTS = ROOT / "reports"
 PALETTES = ("light", "dark")
@@ -97,8 +99,9 @@ def pytest_generate_tests(metafunc):
         for source in sorted((ROOT / "docs").rglob("*.md")):
             if source.name != "index.md":
                 names.append(str(source.relative_to(ROOT / "docs").with_suffix("")) + "/")
-        nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-        names += sorted({m + "/" for m in re.findall(r"(notebooks/\w+)\.ipynb", nav)})
+        nav = mkdocs_config(ROOT / "mkdocs.yml")["nav"]  # as MkDocs reads it
+        names += sorted(uri.removesuffix(".ipynb") + "/" for uri in nav_paths(nav)
+                        if uri.endswith(".ipynb"))
         names.append("404.html")
         metafunc.parametrize("site_page", names, ids=[n.strip("/") or "home" for n in names])
 
@@ -171,7 +174,7 @@ def test_copied_lab_is_the_snippet_and_prints_the_expected_output(reader, site_u
     page = reader()
     page.goto(site_url + LESSON, wait_until="networkidle")
     copied = _copy(page, _block(page, "tiny_vae_2d.py"))
-    assert copied.rstrip("\n") == _without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
+    assert copied.rstrip("\n") == without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
     (tmp_path / "tiny_vae_2d.py").write_text(copied, encoding="utf-8")
     run = subprocess.run([sys.executable, "tiny_vae_2d.py"], cwd=tmp_path, capture_output=True,
                          text=True, check=False, timeout=120)
@@ -396,6 +399,6 @@ def test_a_broken_copy_of_the_lab_is_caught(reader, built_site, tmp_path):
         page = reader()
         page.goto(url + LESSON, wait_until="networkidle")
         copied = _copy(page, _block(page, "tiny_vae_2d.py"))
-        assert copied.rstrip("\n") != _without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
+        assert copied.rstrip("\n") != without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
     finally:
         server.shutdown()

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -51,12 +52,20 @@ def test_a_broken_figure_fails_the_build_naming_it(tmp_path):
            "ZeroDivisionError" in result.stderr
 
 
+def _files(folder: Path) -> dict:
+    return {path: path.stat().st_mtime_ns for path in folder.rglob("*")} if folder.is_dir() else {}
+
+
 def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):
+    real_cache = _files(ROOT / ".cache")
     result = build(tmp_path, {"demo.py": 'print("fine")\nraise ValueError("broken cell")\n'},
                    nav="  - notebooks/demo.ipynb")
     assert result.returncode != 0
     stderr = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)  # the traceback is coloured
     assert "demo.ipynb" in stderr and "ValueError: broken cell" in stderr
+    # The fixture's build cache is its own project's, next to its mkdocs.yml.
+    assert (tmp_path / ".cache" / "lessonkit" / "notebooks" / "demo").is_dir()
+    assert _files(ROOT / ".cache") == real_cache, "a fixture build wrote into the real cache"
 
 
 def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
@@ -70,6 +79,41 @@ def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
     assert fingerprint(tmp_path / "demo_figures.py") == key, "an unrelated snippet changed it"
     (tmp_path / "lab.py").write_text("X = 2\n")
     assert fingerprint(tmp_path / "demo_figures.py") != key, "an imported snippet did not"
+
+
+def test_the_cache_key_follows_imports_of_imports(tmp_path):
+    from lessonkit.sources import fingerprint
+
+    (tmp_path / "base.py").write_text("Z = 1\n")
+    (tmp_path / "lab.py").write_text("from base import Z\n")
+    (tmp_path / "demo_figures.py").write_text("import lab\n")
+    key = fingerprint(tmp_path / "demo_figures.py")
+    (tmp_path / "base.py").write_text("Z = 2\n")
+    assert fingerprint(tmp_path / "demo_figures.py") != key, "a snippet imported by an import"
+
+
+def test_the_cache_key_follows_the_library_versions(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from lessonkit import sources
+
+    (tmp_path / "demo_figures.py").write_text("import torch\n")
+    key = sources.fingerprint(tmp_path / "demo_figures.py")
+    real = importlib.metadata.version
+    for package in sources.VERSIONED:
+        monkeypatch.setattr(importlib.metadata, "version",
+                            lambda name, package=package: "9.9" if name == package else real(name))
+        assert sources.fingerprint(tmp_path / "demo_figures.py") != key, package
+    assert {"torch", "matplotlib"} <= set(sources.VERSIONED)
+
+
+def test_the_notebook_cache_key_follows_the_generator(tmp_path, monkeypatch):
+    from lessonkit import notebooks
+
+    (tmp_path / "demo.py").write_text("print(1)\n")
+    key = notebooks.cache_key(tmp_path / "demo.py")
+    monkeypatch.setattr(notebooks, "GENERATOR", notebooks.GENERATOR + "# changed\n")
+    assert notebooks.cache_key(tmp_path / "demo.py") != key
 
 
 def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():

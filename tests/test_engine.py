@@ -1,12 +1,22 @@
-"""The doc-test engine on small Markdown fixtures: each rule, shown failing and passing."""
+"""The doc-test engine on small Markdown fixtures: each rule, shown failing and passing.
 
+benchmarks/mutations.py plants deliberate breaks in the engine and names the test here that must
+catch each one: keep those names when renaming a test.
+"""
+
+import subprocess
+import sys
 import textwrap
 
+import mkdocs.contrib.search  # noqa: F401
 import pytest
 
-from lessonkit import compare, pages
+from lessonkit import compare, pages, report
+from lessonkit.execute import run_file, run_source
 
 pytest_plugins = ["pytester"]
+# pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
+# config check compares them by identity), so the fixture's default plugin is imported here.
 
 SNIPPET = """\
 import sys
@@ -54,16 +64,15 @@ done
 def lessons(pytester):
     """Write a page (and the fixture snippets) and run the doc tests on it."""
     pytester.makefile(".yml", mkdocs=MKDOCS_YML)
+    (pytester.path / "docs").mkdir()  # MkDocs' load_config wants its docs_dir to exist
     (pytester.path / "snips").mkdir()
     (pytester.path / "snips" / "scale.py").write_text(SNIPPET)
     (pytester.path / "snips" / "broken.py").write_text(BROKEN)
 
     def run(page: str, *args):
         (pytester.path / "page.md").write_text(page)
-        return pytester.runpytest_inprocess(
-            "-p", "tests.markdown_lessons", "--markdown-docs",
-            "--markdown-docs-syntax=superfences", "-p", "no:cacheprovider", *args, "page.md",
-        )
+        # The plugin comes in through its pytest11 entry point, as in any run of this project.
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args, "page.md")
 
     return run
 
@@ -218,12 +227,17 @@ def test_tolerance_never_excuses_changed_text(lessons):
 
 
 def test_update_mode_rewrites_only_the_expected_output(lessons, pytester):
-    nested = '??? note "Folded"\n\n' + textwrap.indent(PAGE.split("\n", 2)[2], "    ")
+    again = PAGE.replace('title="scale.py"', 'title="scale.py" replaces="the same, folded"')
+    nested = '??? note "Folded"\n\n' + textwrap.indent(again.split("\n", 2)[2], "    ")
     stale = (PAGE + "\nSome prose.\n\n" + nested).replace("value=1.5000", "value=0.0000\nextra")
     result = lessons(stale, "--update-expected")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["updated 2 Expected output block(s)"])
     assert (pytester.path / "page.md").read_text() == PAGE + "\nSome prose.\n\n" + nested
+    # The report describes the page as saved, so that the site can call it verified.
+    saved = pages.read_page((pytester.path / "page.md").read_text(), _expander(pytester))
+    summary = report.read(pytester.path / "reports" / "doctests.json").pages[0]
+    assert summary.fingerprint == saved.fingerprint()
     # A page that is already right is left byte for byte as it was.
     lessons(PAGE, "--update-expected")
     assert (pytester.path / "page.md").read_text() == PAGE
@@ -242,20 +256,137 @@ def test_an_exception_in_a_snippet_names_the_snippet_line(lessons):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "page.md:5: the block raised an exception",
-        "  */snips/broken.py:5 (broken.py line 5, shown at page.md:1), in <module>",
-        "  */snips/broken.py:2 (broken.py line 2, shown at page.md:1), in divide",
+        "  snips/broken.py:5 (broken.py line 5, shown at page.md:1), in <module>",
+        "  snips/broken.py:2 (broken.py line 2, shown at page.md:1), in divide",
         "ZeroDivisionError: division by zero",
     ])
 
 
 def test_the_report_records_every_block(lessons, pytester):
-    import json
+    import torch
 
     lessons(PAGE + '\n```{.text notest="a diagram"}\nx\n```\n').assert_outcomes(passed=1)
-    report = json.loads((pytester.path / "reports" / "doctests.json").read_text())
-    assert [(b["line"], b["kind"], b["outcome"]) for b in report["blocks"]] == [
+    record = report.read(pytester.path / "reports" / "doctests.json")
+    assert [(b.line, b.kind, b.outcome) for b in record.blocks] == [
         (7, "shell", "passed"), (11, "expected", "passed"), (16, "skip", "not run: a diagram")]
-    assert report["torch"].startswith("2.13.0")
+    [summary] = record.pages
+    assert (summary.page, summary.ran, summary.failed, summary.compared) == ("page.md", 1, 0, 1)
+    assert summary.fingerprint == pages.read_page(
+        (pytester.path / "page.md").read_text(), _expander(pytester)).fingerprint()
+    assert record.torch == torch.__version__  # the torch that ran the blocks
+
+
+def _expander(pytester):
+    from lessonkit import includes
+
+    return lambda code: includes.expand(code, pytester.path / "mkdocs.yml")
+
+
+def test_every_command_of_a_block_is_compared(lessons):
+    page = PAGE.replace("python scale.py 3", "python scale.py 3\npython scale.py 1")
+    lessons(page).assert_outcomes(failed=1)
+    both = page.replace("value=1.5000\ndone\n", "value=1.5000\ndone\nvalue=0.5000\ndone\n")
+    lessons(both).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("change", ["value=1.5000\ndone\nmore\n", "value=1.5000\n"])
+def test_an_extra_or_a_missing_line_fails(lessons, change):
+    lessons(PAGE.replace("value=1.5000\ndone\n", change)).assert_outcomes(failed=1)
+    with_tolerance = PAGE.replace('title="Expected output"',
+                                  'title="Expected output" tolerance="1"')
+    lessons(with_tolerance.replace("value=1.5000\ndone\n", change)).assert_outcomes(failed=1)
+
+
+def test_a_file_used_only_through_an_import_counts_as_used(lessons):
+    page = ('```{.python title="helper.py"}\nVALUE = 7\n```\n\n'
+            '```{.python title="main.py"}\nfrom helper import VALUE\nprint(VALUE)\n```\n\n'
+            '```bash\npython main.py\n```\n\n```{.text title="Expected output"}\n7\n```\n')
+    lessons(page).assert_outcomes(passed=1)
+
+
+def test_a_file_shown_twice_is_an_error_naming_both_lines(lessons):
+    page = PAGE + '\n```{.python title="scale.py"}\nprint("other")\n```\n'
+    result = lessons(page)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["page.md:16: scale.py is shown twice, at line 3 and at line 16;*"])
+
+
+def test_a_file_that_replaces_another_runs_from_there_on(lessons):
+    second = ('\n```{.python title="scale.py" replaces="a shorter version"}\nprint("short")\n'
+              '```\n\n```bash\npython scale.py\n```\n\n'
+              '```{.text title="Expected output"}\nshort\n```\n')
+    lessons(PAGE + second).assert_outcomes(passed=2)  # each command ran its own version
+    result = lessons(PAGE.replace("```{.python title", "```{.python replaces=\"x\" title"))
+    result.stdout.fnmatch_lines(['page.md:3: replaces="x", but no earlier block shows scale.py'])
+
+
+def test_a_warning_is_printed_as_a_terminal_shows_it(lessons):
+    page = ('```{.python title="warn.py"}\nimport warnings\n\nwarnings.warn("careful")\n'
+            'print("done")\n```\n\n```bash\npython warn.py\npython warn.py\n```\n\n'
+            '```{.text title="Expected output"}\ndone\ndone\n```\n')
+    result = lessons(page)
+    result.assert_outcomes(failed=1)
+    # Each run shows it, as two fresh processes would.
+    shown = ["+*/warn.py:3: UserWarning: careful", '+  warnings.warn("careful")', " done"]
+    result.stdout.fnmatch_lines(shown * 2)
+
+
+WARNS = """\
+import warnings
+
+import json  # a module that warns nothing
+
+for _ in range(3):
+    warnings.warn("once per location")
+warnings.warn("another place")
+warnings.warn("old", DeprecationWarning)
+warnings.warn("pending", PendingDeprecationWarning)
+print("done")
+"""
+
+
+def test_warnings_match_a_fresh_interpreter_on_every_run(tmp_path):
+    script = tmp_path / "warns.py"
+    script.write_text(WARNS)
+    fresh = subprocess.run([sys.executable, "-u", "warns.py"], cwd=tmp_path, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={}).stdout
+    assert "UserWarning: once per location" in fresh  # the check below compares something
+    assert run_file(script).output == fresh
+    assert run_file(script).output == fresh
+
+
+def test_a_type_error_runs_the_block_once(lessons, pytester):
+    marks = pytester.path / "marks.txt"
+    page = f'```python\nopen({str(marks)!r}, "a").write("ran\\n")\nraise TypeError("no")\n```\n'
+    result = lessons(page)
+    result.assert_outcomes(failed=1)
+    assert marks.read_text() == "ran\n"
+    assert len(report.read(pytester.path / "reports" / "doctests.json").blocks) == 1
+
+
+def test_each_block_starts_from_the_same_torch_seed(lessons):
+    # The first block draws, then seeds; the next must draw from the same fresh state again.
+    page = ('```python\nimport torch\n\nopen("first.txt", "w").write(str(torch.rand(3)))\n'
+            "torch.manual_seed(0)\n```\n\n"
+            '```python\nimport torch\n\nprint(open("first.txt").read() == str(torch.rand(3)))\n'
+            '```\n\n```{.text title="Expected output"}\nTrue\n```\n')
+    lessons(page).assert_outcomes(passed=2)
+
+
+def test_update_mode_keeps_a_last_line_without_newline(lessons, pytester):
+    page = ('```python\nprint("a")\nprint("b", end="")\n```\n\n'
+            '```{.text title="Expected output"}\nstale\n```\n')
+    lessons(page, "--update-expected").assert_outcomes(passed=1)
+    fixed = page.replace("stale\n", "a\nb\n")
+    assert (pytester.path / "page.md").read_text() == fixed
+    lessons(fixed).assert_outcomes(passed=1)  # and the next normal run agrees
+
+
+def test_update_mode_keeps_crlf_line_endings(lessons, pytester):
+    stale = PAGE.replace("value=1.5000", "value=0.0000").replace("\n", "\r\n")
+    (pytester.path / "page.md").write_bytes(stale.encode())
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--update-expected", "page.md")
+    assert (pytester.path / "page.md").read_bytes() == PAGE.replace("\n", "\r\n").encode()
 
 
 # -- the pieces on their own -------------------------------------------------------------------
@@ -295,3 +426,55 @@ def test_a_relative_tolerance_scales_with_the_number_and_integers_stay_exact():
     assert compare.mismatch("x=0.246\n", "x=0.236\n", compare.parse_tolerance("0.01")) == []
     with pytest.raises(ValueError):
         compare.parse_tolerance("abc%")
+
+
+def test_a_tolerance_never_excuses_a_changed_sign():
+    assert compare.mismatch("x=-0.5\n", "x=0.5\n", 0.1) != []
+    assert compare.mismatch("x=0.5\n", "x=-0.5\n", 0.1) != []
+    assert compare.mismatch("x=-0.5\n", "x=-0.55\n", 0.1) == []
+
+
+def test_the_verified_notice_holds_only_for_the_page_that_was_run():
+    from lessonkit.hooks import verification_notice
+
+    page = pages.read_page(PAGE)
+    kernels = {"configurations": [{"name": "x", "settings": {},
+                                   "environment": {"torch": "2.13.0", "python": "3.11.7"}}],
+               "pages": [{"page": "page.md", "fingerprint": page.fingerprint(),
+                          "blocks": [{"line": 1, "status": "identical"}]}]}
+    summary = report.PageSummary("page.md", blocks=3, executed=2, compared=1, not_executable=0,
+                                 neither=0, ran=1, failed=0, fingerprint=page.fingerprint())
+    record = report.Report("3.11.7", "2.13.0+cpu", "2026-01-02T03:04:05Z", [summary], [])
+    notice = verification_notice(page, "page.md", record, kernels)
+    assert notice.startswith('!!! success "Verified"')
+    assert "| 2.13.0+cpu | 3.11.7 | all 1 Expected outputs match (2026-01-02) |" in \
+        verification_notice(page, "page.md", record, kernels)
+    changed = {
+        "an Expected output": PAGE.replace("done\n```", "dome\n```"),
+        "the code": PAGE.replace("python scale.py 3", "python scale.py 4"),
+        "an option": PAGE.replace('title="Expected output"', 'title="Expected output" exit="0"'),
+    }
+    for what, text in changed.items():
+        notice = verification_notice(pages.read_page(text), "page.md", record, kernels)
+        assert notice.startswith('!!! warning "Not verified"'), f"{what} changed, still verified"
+    assert verification_notice(page, "other.md", record, kernels).startswith('!!! warning')
+    assert verification_notice(page, "page.md", None, kernels).startswith('!!! warning')
+    for field, value in (("failed", 1), ("neither", 1), ("ran", 0)):
+        setattr(summary, field, value)
+        notice = verification_notice(page, "page.md", record, kernels)
+        assert notice.startswith('!!! warning'), field
+        setattr(summary, field, {"failed": 0, "neither": 0, "ran": 1}[field])
+
+
+def test_the_report_reads_back_what_was_written(tmp_path):
+    summary = report.PageSummary("p.md", 3, 2, 1, 0, 0, 1, 0, "abc")
+    record = report.Report("3.11.7", "2.13.0", "2026-01-02T03:04:05Z", [summary],
+                           [report.BlockRecord("p.md", 7, "shell", "passed", 0.5)])
+    record.write(tmp_path / "r" / "doctests.json")
+    assert report.read(tmp_path / "r" / "doctests.json") == record
+    assert report.read(tmp_path / "missing.json") is None
+
+
+def test_a_block_runs_in_a_fresh_namespace_with_its_arguments(tmp_path):
+    result = run_source("import sys\nprint(sys.argv, __name__)\n", "x.py", tmp_path, ["--a", "1"])
+    assert (result.output, result.exit_code) == ("['x.py', '--a', '1'] __main__\n", 0)

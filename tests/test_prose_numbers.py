@@ -1,13 +1,18 @@
 """Numbers in a lesson's prose (alt text included) must agree with the runs the page checks.
 
 A decimal number or a percentage written in prose must equal, at the precision it is written
-with, a number printed in one of the page's Expected output blocks, or a setting in its code (a
-KL weight, a radius). "0.59" agrees with a printed 0.5903, "82%" with 82.0%; a typo or a stale
-number agrees with nothing and fails, naming the page line.
+with, a number printed in one of the page's Expected output blocks (which the doc tests
+compare), or a numeric literal of the code the page shows: a setting such as a KL weight or a
+radius, or a command's argument (`--beta 0.5`). Numbers anywhere else in a code block (in a
+string, a comment, a `notest` block) support nothing: nobody checks them. "0.59" agrees with a
+printed 0.5903, "82%" with 82.0%; a typo or a stale number agrees with nothing and fails, naming
+the page line.
 """
 
+import ast
+import functools
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
@@ -15,6 +20,7 @@ import pytest
 from lessonkit import includes, pages
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPAND = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
 # Decimals and percentages; not versions such as 2.13.0 or "Python 3.11".
 NUMBER = re.compile(r"(?<![\w.])(?<!Python )(?:\d+\.\d+(?![.\d])%?|\d+%)")
 LESSONS = sorted((ROOT / "docs").rglob("*.md"))
@@ -24,12 +30,31 @@ def _value(token: str) -> Decimal:
     return Decimal(token.rstrip("%"))
 
 
+def _literals(block: pages.Block) -> set[Decimal]:
+    """The numbers a code block sets: Python's numeric literals, or a command's arguments."""
+    if block.kind == "shell":
+        words = [word for argv in block.commands for word in argv]
+    elif block.kind in ("python", "file"):
+        words = [repr(node.value) for node in ast.walk(ast.parse(block.code))
+                 if isinstance(node, ast.Constant) and type(node.value) in (int, float)]
+    else:
+        return set()
+    numbers = set()
+    for word in words:
+        try:
+            numbers.add(abs(Decimal(word)))
+        except InvalidOperation:
+            pass
+    return numbers
+
+
 def unchecked_numbers(text: str) -> list[str]:
     """`line: number` for each prose number that no checked output or code setting supports."""
-    page = pages.read_page(text, includes.expand)
+    page = pages.read_page(text, EXPAND)
     in_fences = {n for block in page.blocks for n in range(block.line - 1, block.end_line)}
-    supported = {_value(token) for block in page.blocks if block.kind != "skip"
+    supported = {_value(token) for block in page.blocks if block.kind == "expected"
                  for token in NUMBER.findall(block.code)}
+    supported |= {number for block in page.blocks for number in _literals(block)}
     problems = []
     for number, line in enumerate(text.split("\n"), start=1):
         if number - 1 in in_fences:
@@ -57,3 +82,13 @@ def test_a_stale_number_is_caught():
     assert unchecked_numbers(page) == []
     assert unchecked_numbers(page.replace("ends at 0.0244", "ends at 0.0245")) == ["1: 0.0245"]
     assert unchecked_numbers(page.replace("82% of", "83% of")) == ["1: 83%"]
+
+
+def test_only_compared_outputs_and_code_literals_support_a_number():
+    code = ('```{.python title="x.py"}\nBETA = 0.05\nprint("loss=0.0244")  # about 0.03\n```\n\n'
+            '```bash\npython x.py --radius 1.5\n```\n\n'
+            '```{.text title="Expected output"}\nloss=0.0244\n```\n\n'
+            '```{.text notest="a sketch"}\nloss=0.0310\n```\n')
+    assert unchecked_numbers("With 0.05 and 1.5 the loss is 0.024.\n\n" + code) == []
+    # A number in a string, a comment or a block nobody runs supports nothing.
+    assert unchecked_numbers("It was 0.03, or 0.031 then.\n\n" + code) == ["1: 0.03", "1: 0.031"]

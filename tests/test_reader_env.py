@@ -7,9 +7,9 @@ test catches what that cannot see: a package the page forgot to mention (or one 
 torch warn), output that only a fresh process prints.
 """
 
+import functools
 import hashlib
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -23,7 +23,6 @@ from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".cache" / "reader-venv"
-SECTION_MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[\w-]+\]\s*$")
 
 
 def lesson_pages() -> list[Path]:
@@ -32,7 +31,8 @@ def lesson_pages() -> list[Path]:
 
 
 def read(path: Path) -> pages.Page:
-    return pages.read_page(path.read_text(encoding="utf-8"), includes.expand)
+    return pages.read_page(path.read_text(encoding="utf-8"),
+                           functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml"))
 
 
 def install_requirements(page: pages.Page) -> list[str]:
@@ -64,9 +64,7 @@ def shown_files(html: str, page: pages.Page) -> dict:
         if title and title.endswith(".py"):
             shown[title] = text
     for name, code in page.files().items():
-        without_markers = "".join(line for line in (code + "\n").splitlines(keepends=True)
-                                  if not SECTION_MARKER.match(line))
-        assert shown.get(name, "").rstrip("\n") == without_markers.rstrip("\n"), (
+        assert shown.get(name, "").rstrip("\n") == includes.without_markers(code).rstrip("\n"), (
             f"{name} on the built page is not the file the doc tests ran")
     return {name: shown[name] for name in page.files()}
 

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+from lessonkit.includes import without_markers
 from tests.site_html import code_blocks, loaded_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "snippets" / "tiny_vae_2d.py"
-SECTION_MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[\w-]+\]\s*$")
 
 
 def pages(site: Path) -> list[Path]:
@@ -43,18 +43,13 @@ def test_formulas_are_mathml(built_site):
     assert "arithmatex" not in html and "\\frac" not in html, "raw TeX left in the page"
 
 
-def _without_markers(text: str) -> str:
-    return "".join(line for line in text.splitlines(keepends=True)
-                   if not SECTION_MARKER.match(line))
-
-
 def test_lab_block_as_shown_runs_and_prints_the_expected_output(built_site, tmp_path):
     blocks = code_blocks((built_site / "vae-basics" / "index.html").read_text(encoding="utf-8"))
     titles = [title for title, _ in blocks]
     lab_index = titles.index("tiny_vae_2d.py")
     shown = blocks[lab_index][1]
     expected = next(text for title, text in blocks[lab_index:] if title == "Expected output")
-    assert shown == _without_markers(LAB.read_text(encoding="utf-8"))
+    assert shown == without_markers(LAB.read_text(encoding="utf-8"))
 
     (tmp_path / "tiny_vae_2d.py").write_text(shown, encoding="utf-8")
     run = subprocess.run([sys.executable, "tiny_vae_2d.py"], cwd=tmp_path,

@@ -1,6 +1,6 @@
 """The kernel matrix's verdicts and the verification table under a page's title."""
 
-from lessonkit import matrix, verification
+from lessonkit import matrix, pages, report, verification
 
 BLOCK = {"line": 5, "exit": 0, "expected": {"line": 9, "text": "kl=0.6656\n", "tolerance": None}}
 
@@ -47,10 +47,10 @@ def test_quick_set_covers_every_value_of_every_knob():
     assert len(matrix.configurations(full=True)) == 18
 
 
-DOCTESTS = {"torch": "2.13.0", "python": "3.11.7", "machine": "x86_64",
-            "cpu_capability": "AVX512", "threads": 2,
-            "pages": [{"page": "docs/a.md", "fingerprint": "f1", "ran": 3, "failed": 0,
-                       "neither": 0, "compared": 2}]}
+PAGE = pages.read_page("```{.python title=\"x.py\"}\npass\n```\n\n```bash\npython x.py\n```\n")
+DOCTESTS = report.Report("3.11.7", "2.13.0", "2026-01-02T03:04:05Z",
+                         [report.PageSummary("docs/a.md", 2, 2, 0, 0, 0, 1, 0, PAGE.fingerprint())],
+                         [], "x86_64", "AVX512", 2)
 KERNELS = {"configurations": [{"name": "x", "settings": {"ATEN_CPU_CAPABILITY": "avx2"},
                                "environment": {"torch": "2.13.0", "python": "3.11.7"}}],
            "pages": [{"page": "docs/a.md", "fingerprint": "f1",
@@ -58,15 +58,17 @@ KERNELS = {"configurations": [{"name": "x", "settings": {"ATEN_CPU_CAPABILITY": 
 
 
 def test_rows_pass_only_for_the_page_version_they_ran_on():
-    assert verification.doctest_row(DOCTESTS, "docs/a.md", "f1", 3).passed
+    assert verification.doctest_row(DOCTESTS, "docs/a.md", PAGE).passed
     assert verification.matrix_row(KERNELS, "docs/a.md", "f1").passed
     stale = verification.matrix_row(KERNELS, "docs/a.md", "f2")
     assert not stale.passed and stale.result.startswith("stale")
-    assert verification.doctest_row(DOCTESTS, "docs/a.md", "f2", 3).result.startswith("stale")
+    changed = pages.read_page(
+        "```{.python title=\"x.py\"}\nx=1\n```\n\n```bash\npython x.py\n```\n")
+    assert verification.doctest_row(DOCTESTS, "docs/a.md", changed).result.startswith("stale")
 
 
 def test_a_missing_report_is_not_run_and_the_notice_says_not_verified():
-    rows = [verification.doctest_row(DOCTESTS, "docs/a.md", "f1", 3),
+    rows = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
             verification.matrix_row(None, "docs/a.md", "f1")]
     assert rows[1].result == "not run"
     assert verification.notice(rows).startswith('!!! warning "Not verified"')
