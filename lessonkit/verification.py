@@ -2,8 +2,8 @@
 
 Each row comes from one report under reports/, written by a real run: the doc tests
 (`doctests.json`, lessonkit.report) and the kernel matrix (`kernels.json`, lessonkit.matrix). A
-row holds for a page only while the page's fingerprint (its code, outputs and options) is the one the report recorded; a report that is
-missing says "not run", one recorded for another version of the page says "stale".
+row holds for a page only while the page's fingerprint (its code, outputs and options) is the one
+the report recorded; a missing report says "not run", one made for another version "stale".
 """
 
 import json

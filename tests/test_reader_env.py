@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import includes, pages
+from lessonkit import compare, includes, pages
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,11 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
         where = f"{path.relative_to(ROOT)}:{block.line}"
         if any(code != wanted for code in codes):
             failures.append(f"{where}: exit {codes}, the page expects {wanted}:\n{printed}")
-        elif block.expected is not None and printed != block.expected.code:
-            failures.append(f"{where}: a reader sees\n{printed}\nthe page says\n"
-                            f"{block.expected.code}")
+        elif block.expected is not None:
+            tolerance = block.expected.attrs.get("tolerance")
+            reasons = compare.mismatch(block.expected.code, printed,
+                                       compare.parse_tolerance(tolerance) if tolerance else None)
+            if reasons:
+                failures.append(f"{where}: {'; '.join(reasons)}. A reader sees\n{printed}\n"
+                                f"the page says\n{block.expected.code}")
     assert not failures, "\n\n".join(failures)
