@@ -1,5 +1,7 @@
 """The kernel matrix's verdicts and the verification table under a page's title."""
 
+import json
+
 from lessonkit import matrix, verification
 
 BLOCK = {"line": 5, "exit": 0, "expected": {"line": 9, "text": "kl=0.6656\n", "tolerance": None}}
@@ -79,3 +81,62 @@ def test_a_block_that_differs_fails_the_row():
                                     "blocks": [{"line": 3, "status": "differs"}]}]}
     row = verification.matrix_row(report, "docs/a.md", "f1")
     assert not row.passed and row.result == "differs at line 3"
+
+
+ARM64 = {"kind": "arm64",
+         "configurations": [{"name": f"{cpu} (x)", "settings": {},
+                             "environment": {"torch": "2.13.0+cu130", "python": "3.11.2",
+                                             "machine": "aarch64", "cpu_capability": cap}}
+                            for cpu, cap in (("neoverse-n1", "DEFAULT"), ("max", "SVE256"))],
+         "pages": [{"page": "docs/a.md", "fingerprint": "f1",
+                    "blocks": [{"line": 3, "status": "identical", "varying": []},
+                               {"line": 7, "status": "differs", "varying": [
+                                   {"output_line": 2, "values": {"kl=0.6656": ["the page"],
+                                                                 "kl=0.6657": ["max (x)"]}}]}]}]}
+LATEST = {**ARM64, "kind": "latest",
+          "configurations": [{**ARM64["configurations"][0],
+                              "environment": {"torch": "2.15.0", "python": "3.11.7",
+                                              "machine": "x86_64", "cpu_capability": "AVX512"}}],
+          "pages": [{**ARM64["pages"][0], "blocks": ARM64["pages"][0]["blocks"][:1]}]}
+
+
+def write_reports(root, **reports):
+    (root / "reports").mkdir(exist_ok=True)
+    for name, report in reports.items():
+        (root / "reports" / f"{name}.json").write_text(json.dumps(report), encoding="utf-8")
+
+
+def test_platform_rows_say_identical_or_differs_with_the_lines_folded():
+    latest = verification.platform_row(LATEST, "docs/a.md", "f1", "")
+    assert latest.passed and latest.result == "identical: all 1 blocks"
+    assert latest.torch == "2.15.0" and not latest.required
+    arm = verification.platform_row(ARM64, "docs/a.md", "f1", "")
+    assert not arm.passed and arm.result == "differs at line 7"
+    assert "neoverse-n1 (DEFAULT), max (SVE256)" in arm.where
+    assert arm.details == ["line 7, output line 2: `kl=0.6656` (the page); `kl=0.6657` (max (x))"]
+    text = verification.notice([verification.doctest_row(DOCTESTS, "docs/a.md", "f1", 3), arm])
+    assert text.startswith('!!! success "Verified"')  # optional rows state, they do not gate
+    assert '    ??? note "Lines printed otherwise than on the page: Linux aarch64' in text
+    assert "        - line 7, output line 2:" in text
+
+
+def test_deleting_a_report_turns_its_rows_into_not_run(tmp_path):
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST)
+    before = verification.rows(tmp_path, "docs/a.md", "f1", 3)
+    assert [row.result for row in before][2:] == ["differs at line 7", "identical: all 1 blocks"]
+    for name in ("arm64", "latest", "kernels"):
+        (tmp_path / "reports" / f"{name}.json").unlink()
+    after = verification.rows(tmp_path, "docs/a.md", "f1", 3)
+    assert [row.result for row in after][1:] == ["not run"] * 3
+    assert after[0].passed and not after[1].passed
+    assert verification.notice(after).startswith('!!! warning "Not verified"')  # kernels required
+    write_reports(tmp_path, kernels=KERNELS)
+    assert verification.notice(verification.rows(tmp_path, "docs/a.md", "f1", 3)).startswith(
+        '!!! success "Verified"')  # the arm64 and latest rows are optional
+
+
+def test_changing_a_page_turns_its_rows_into_stale(tmp_path):
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST)
+    table = verification.rows(tmp_path, "docs/a.md", "f2", 3)
+    assert all(row.result.startswith("stale") and not row.passed for row in table)
+    assert not any(row.details for row in table)
