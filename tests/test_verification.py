@@ -42,11 +42,18 @@ def test_changed_text_has_no_deviation():
 
 
 def test_quick_set_covers_every_value_of_every_knob():
-    quick = [env for _, env in matrix.configurations(full=False)]
+    quick = [env for _, env in matrix.configurations(full=False, machine="x86_64")]
     assert {env["ATEN_CPU_CAPABILITY"] for env in quick} == set(matrix.ATEN)
     assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL)
     assert {int(env["OMP_NUM_THREADS"]) for env in quick} == set(matrix.THREADS)
-    assert len(matrix.configurations(full=True)) == 18
+    assert len(matrix.configurations(full=True, machine="x86_64")) == 18
+
+
+def test_off_x86_the_matrix_sets_no_x86_kernels():
+    for full in (False, True):
+        arm = [env for _, env in matrix.configurations(full, machine="aarch64")]
+        assert [env["ATEN_CPU_CAPABILITY"] for env in arm] == ["default", "default"]
+        assert not any("MKL_CBWR" in env for env in arm)
 
 
 DOCTESTS = {"torch": "2.13.0", "python": "3.11.7", "machine": "x86_64",
