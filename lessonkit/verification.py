@@ -109,8 +109,8 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
         within = [b for b in page["blocks"] if b["status"] == "within tolerance"]
         row.passed = not differs
         row.result = (f"differs at line {', '.join(str(b['line']) for b in differs)}" if differs
-                      else f"identical, {len(within)} of {len(page['blocks'])} blocks within "
-                      "their tolerance" if within else
+                      else f"holds: {len(page['blocks']) - len(within)} blocks identical, "
+                      f"{len(within)} within their declared tolerance" if within else
                       f"identical: all {len(page['blocks'])} blocks")
         row.details = [f"line {block['line']}, output line {vary['output_line']}: "
                        + "; ".join(f"`{text}` ({', '.join(names)})"
