@@ -19,6 +19,7 @@ from pathlib import Path
 DOCTESTS = "reports/doctests.json"
 KERNELS = "reports/kernels.json"
 ARM64 = "reports/arm64.json"
+DOCTESTS_ARM64 = "reports/doctests-arm64.json"  # CI: `make test` on an arm64 runner
 LATEST = "reports/latest.json"
 
 
@@ -41,8 +42,16 @@ def _page(report: dict, name: str) -> dict | None:
     return next((page for page in report.get("pages", []) if page["page"] == name), None)
 
 
-def doctest_row(report: dict | None, name: str, fingerprint: str, runnable: int) -> Row:
-    where = "the doc tests, on the machine that built this site"
+def doctest_row(report: dict | None, name: str, fingerprint: str, runnable: int,
+                where: str = "the doc tests, on the machine that built this site",
+                required: bool = True) -> Row:
+    row = _doctest_row(report, name, fingerprint, runnable, where)
+    row.required = required
+    return row
+
+
+def _doctest_row(report: dict | None, name: str, fingerprint: str, runnable: int,
+                 where: str) -> Row:
     if report is None:
         return Row(where, "", "", "not run", False)
     if "cpu_capability" in report:
@@ -122,6 +131,8 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
 def rows(root: Path, name: str, fingerprint: str, runnable: int) -> list[Row]:
     return [doctest_row(_load(root / DOCTESTS), name, fingerprint, runnable),
             matrix_row(_load(root / KERNELS), name, fingerprint),
+            doctest_row(_load(root / DOCTESTS_ARM64), name, fingerprint, runnable,
+                        "the doc tests on an arm64 machine (CI)", required=False),
             platform_row(_load(root / ARM64), name, fingerprint, "Linux aarch64 (make test-arm64)"),
             platform_row(_load(root / LATEST), name, fingerprint,
                          "the newest torch (make test-latest)")]

@@ -130,13 +130,15 @@ def test_platform_rows_say_identical_or_differs_with_the_lines_folded():
 
 
 def test_deleting_a_report_turns_its_rows_into_not_run(tmp_path):
-    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST)
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST,
+                  **{"doctests-arm64": {**DOCTESTS, "machine": "aarch64"}})
     before = verification.rows(tmp_path, "docs/a.md", "f1", 3)
-    assert [row.result for row in before][2:] == ["differs at line 7", "identical: all 1 blocks"]
-    for name in ("arm64", "latest", "kernels"):
+    assert [row.result for row in before][3:] == ["differs at line 7", "identical: all 1 blocks"]
+    assert before[2].where.startswith("the doc tests: aarch64") and not before[2].required
+    for name in ("arm64", "latest", "kernels", "doctests-arm64"):
         (tmp_path / "reports" / f"{name}.json").unlink()
     after = verification.rows(tmp_path, "docs/a.md", "f1", 3)
-    assert [row.result for row in after][1:] == ["not run"] * 3
+    assert [row.result for row in after][1:] == ["not run"] * 4
     assert after[0].passed and not after[1].passed
     assert verification.notice(after).startswith('!!! warning "Not verified"')  # kernels required
     write_reports(tmp_path, kernels=KERNELS)
@@ -145,7 +147,8 @@ def test_deleting_a_report_turns_its_rows_into_not_run(tmp_path):
 
 
 def test_changing_a_page_turns_its_rows_into_stale(tmp_path):
-    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST)
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS, arm64=ARM64, latest=LATEST,
+                  **{"doctests-arm64": DOCTESTS})
     table = verification.rows(tmp_path, "docs/a.md", "f2", 3)
     assert all(row.result.startswith("stale") and not row.passed for row in table)
     assert not any(row.details for row in table)
