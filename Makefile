@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve build test test-kernels update-expected bench mutations clean
+.PHONY: install serve build test test-kernels test-arm64 test-latest update-expected bench mutations clean
 
 # Reinstall whenever the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -34,6 +34,13 @@ test: $(STAMP) $(CHROMIUM)  ## the whole suite: lint, doc tests, strict build, s
 
 test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen x MKL x threads)
 	$(PY) -m lessonkit.matrix --full
+
+# Slow and optional, not part of `make test`; each installs what it needs into .cache/ on first use.
+test-arm64: $(STAMP)  ## every block on Linux aarch64 under qemu-user (NEON, SVE256): reports/arm64.json
+	$(PY) -m lessonkit.platforms arm64
+
+test-latest: $(STAMP)  ## every block with the newest torch pip offers: reports/latest.json
+	$(PY) -m lessonkit.platforms latest
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected

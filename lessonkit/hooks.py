@@ -102,7 +102,8 @@ def on_page_markdown(markdown, page, config, files):
     root = config_file.parent
     name = str(Path(page.file.abs_src_path).relative_to(root))
     notice = verification_notice(page_code, name, report.read(root / report.PATH),
-                                 verification.load(root / verification.KERNELS))
+                                 verification.load(root / verification.KERNELS),
+                                 verification.optional_rows(root, name, page_code))
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
@@ -110,11 +111,13 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,
-                         kernels: dict | None) -> str:
+                         kernels: dict | None, optional=()) -> str:
     """The table under the page's title: what the doc tests' record and the kernel matrix's
-    proved about this very version of the page (lessonkit.verification)."""
+    proved about this very version of the page, then the optional runs' rows
+    (lessonkit.verification)."""
     return verification.notice([verification.doctest_row(record, name, page_code),
-                                verification.matrix_row(kernels, name, page_code.fingerprint())])
+                                verification.matrix_row(kernels, name, page_code.fingerprint()),
+                                *optional])
 
 
 def on_page_content(content, page, config, files):

@@ -1,0 +1,38 @@
+"""aarch64 and newest-torch runs are judged against the page itself (no torch or qemu needed)."""
+
+from lessonkit import platforms
+
+BUNDLE = {"pages": [{"page": "docs/a.md", "fingerprint": "f1", "blocks": [
+    {"line": 3, "kind": "python", "commands": [], "exit": 0,
+     "expected": {"line": 6, "text": "kl=0.6656\n", "tolerance": "0.001"}},
+    {"line": 9, "kind": "bash", "commands": [["lab.py"]], "exit": 0,
+     "expected": {"line": 12, "text": "ok\n", "tolerance": None}}]}]}
+
+
+def result(*outputs, error=None):
+    blocks = [{"output": text, "exit_codes": [0]} for text in outputs]
+    if error:
+        blocks[1] = {"error": error}
+    return {"environment": {}, "pages": [{"blocks": blocks}]}
+
+
+def test_runs_that_agree_with_each_other_but_not_the_page_are_within_tolerance():
+    page = platforms._page_as_run(BUNDLE)
+    assert page["pages"][0]["blocks"][1] == {"output": "ok\n", "exit_codes": [0]}
+    record = platforms.matrix.verdicts(BUNDLE, {"neon": result("kl=0.6657\n", "ok\n"),
+                                                "sve": result("kl=0.6657\n", "ok\n"),
+                                                "the page": page})
+    first, second = record[0]["blocks"]
+    assert first["status"] == "within tolerance" and second["status"] == "identical"
+    assert first["varying"][0]["values"] == {"kl=0.6657": ["neon", "sve"],
+                                             "kl=0.6656": ["the page"]}
+
+
+def test_report_mode_fails_only_on_errors_and_exit_statuses():
+    record = {"pages": platforms.matrix.verdicts(BUNDLE, {
+        "new": result("kl=0.7\n", "ok\n"), "the page": platforms._page_as_run(BUNDLE)})}
+    assert platforms.failures(record, strict=True) == ["docs/a.md:3"]
+    assert platforms.failures(record, strict=False) == []
+    record = {"pages": platforms.matrix.verdicts(BUNDLE, {
+        "new": result("kl=0.6656\n", "", error="RuntimeError: boom")})}
+    assert platforms.failures(record, strict=False) == ["docs/a.md:9"]
