@@ -37,7 +37,7 @@ def read(path: Path) -> pages.Page:
 
 def install_requirements(page: pages.Page) -> list[str]:
     """The packages of the page's one `pip install ...` line."""
-    lines = [line.strip() for block in page.blocks if block.lang in pages.SHELL_LANGS
+    lines = [line.strip() for block in page.blocks
              for line in block.code.splitlines() if line.strip().startswith("pip install ")]
     assert len(lines) == 1, f"a lesson page needs exactly one `pip install` line, found {lines}"
     return shlex.split(lines[0])[2:]
