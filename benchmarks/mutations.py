@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("lessonkit", "tests", "pyproject.toml")
 ENGINE = "tests/test_engine.py::"
 BUILD = "tests/test_build.py::"
+VERIFY = "tests/test_verification.py::"
+RELATIVE = ENGINE + "test_a_relative_tolerance_scales_with_the_number_and_integers_stay_exact"
 
 
 @dataclass
@@ -40,16 +42,35 @@ MUTATIONS = [
              (("if expected == printed:", "if expected.startswith(printed):"),),
              (ENGINE + "test_an_extra_or_a_missing_line_fails",)),
     Mutation("extra lines ignored under a tolerance", "lessonkit/compare.py",
-             (("_NUMBER.split(printed)", "_NUMBER.split(printed[:len(expected)])"),
-              ("_NUMBER.findall(printed)", "_NUMBER.findall(printed[:len(expected)])")),
+             (("NUMBER.split(printed)", "NUMBER.split(printed[:len(expected)])"),
+              ("NUMBER.findall(printed)", "NUMBER.findall(printed[:len(expected)])")),
              (ENGINE + "test_an_extra_or_a_missing_line_fails",)),
     Mutation("sign of a number ignored under a tolerance", "lessonkit/compare.py",
-             (("gap = abs(float(expected_number) - float(printed_number))",
-               "gap = abs(abs(float(expected_number)) - abs(float(printed_number)))"),),
+             (("return abs(float(expected) - float(printed)) <= bound",
+               "return abs(abs(float(expected)) - abs(float(printed))) <= bound"),),
              (ENGINE + "test_a_tolerance_never_excuses_a_changed_sign",)),
     Mutation("tolerance ten times looser", "lessonkit/compare.py",
-             (("if not gap <= tolerance:", "if not gap <= 10 * tolerance:"),),
+             (("if self.relative else self.value", "if self.relative else 10 * self.value"),),
              (ENGINE + "test_tolerance_accepts_inside_and_rejects_outside_its_bound",)),
+    Mutation("integers excused by a tolerance", "lessonkit/compare.py",
+             (("if _is_integer(expected) or _is_integer(printed):", "if False:"),),
+             (RELATIVE,)),
+    Mutation("a relative tolerance read as absolute", "lessonkit/compare.py",
+             (('relative = text.strip().endswith("%")', "relative = False"),),
+             (RELATIVE,)),
+    Mutation("kernel matrix: a block that moved under one setting passes", "lessonkit/matrix.py",
+             (('verdict["problems"][name] = reasons', "pass"),),
+             (VERIFY + "test_a_digit_that_moves_under_one_setting_differs_and_is_named",)),
+    Mutation("kernel matrix: the quick set misses a knob's value", "lessonkit/matrix.py",
+             (('("avx512", "", 1)', '("avx512", "AVX2", 1)'),),
+             (VERIFY + "test_quick_set_covers_every_value_of_every_knob",)),
+    Mutation("verification: optional rows decide the notice", "lessonkit/verification.py",
+             (("for row in table if row.required)", "for row in table)"),),
+             (VERIFY + "test_platform_rows_say_identical_or_differs_with_the_lines_folded",)),
+    Mutation("verification: a stale kernel report still passes", "lessonkit/verification.py",
+             (('if page["fingerprint"] != fingerprint:\n        return Row(where, environment',
+               'if False:\n        return Row(where, environment'),),
+             (VERIFY + "test_rows_pass_only_for_the_page_version_they_ran_on",)),
     Mutation("only the last command's output kept", "lessonkit/pytest_plugin.py",
              (("printed += result.output", "printed = result.output"),),
              (ENGINE + "test_every_command_of_a_block_is_compared",)),
