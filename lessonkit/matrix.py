@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,20 +49,38 @@ def config_env(aten: str, mkl: str, threads: int) -> dict:
     return env
 
 
-def configurations(full: bool, machine: str = platform.machine()) -> list[tuple[str, dict]]:
+def supported_kernels(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
+    """The ATen kernel paths this CPU can run. torch trusts ATEN_CPU_CAPABILITY: asked for
+    kernels the CPU lacks (avx512 on an AVX2-only runner) it would stop on an illegal
+    instruction, so those are left out."""
+    try:
+        found = re.search(r"^flags\s*:(.*)$", cpuinfo.read_text(encoding="utf-8"), re.MULTILINE)
+    except OSError:
+        found = None
+    flags = set(found.group(1).split()) if found else set()
+    needs = {"default": set(), "avx2": {"avx2", "fma"},
+             "avx512": {"avx512f", "avx512bw", "avx512dq", "avx512vl"}}
+    return tuple(kernels for kernels in ATEN if needs[kernels] <= flags)
+
+
+def configurations(full: bool, machine: str = platform.machine(),
+                   kernels: tuple[str, ...] | None = None) -> list[tuple[str, dict]]:
     """All 18 settings, or a quick set of three in which every value of every knob appears once:
     together with the doc tests' own run (the CPU's own kernels and threads) it catches a block
-    that depends on any single knob."""
+    that depends on any single knob. Only the kernels this CPU has (`supported_kernels`)."""
     if machine not in ("x86_64", "AMD64"):
         # The avx2/avx512 kernels and MKL exist only on x86-64; elsewhere torch ignores the value
         # with a UserWarning in the first block's output. Vary the threads under the default
         # kernels (the doc tests' own run has the CPU's own, e.g. SVE on aarch64).
         return [(f"aten=default threads={n}",
                  {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": str(n)}) for n in THREADS]
+    kernels = supported_kernels() if kernels is None else kernels
     if full:
-        chosen = itertools.product(ATEN, MKL, THREADS)
+        chosen = itertools.product(kernels, MKL, THREADS)
     else:
         chosen = [("default", "COMPATIBLE", 1), ("avx2", "AVX2", 2), ("avx512", "", 1)]
+        # Without a kernel path, its setting runs on the best one the CPU has.
+        chosen = [(a if a in kernels else kernels[-1], m, t) for a, m, t in chosen]
     return [(config_name(*c), config_env(*c)) for c in chosen]
 
 

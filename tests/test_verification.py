@@ -47,7 +47,18 @@ def test_quick_set_covers_every_value_of_every_knob():
     assert {env["ATEN_CPU_CAPABILITY"] for env in quick} == set(matrix.ATEN)
     assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL)
     assert {int(env["OMP_NUM_THREADS"]) for env in quick} == set(matrix.THREADS)
-    assert len(matrix.configurations(full=True, machine="x86_64")) == 18
+    assert len(matrix.configurations(full=True, machine="x86_64", kernels=matrix.ATEN)) == 18
+
+
+def test_kernels_the_cpu_lacks_are_never_asked_for(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n", encoding="utf-8")
+    assert matrix.supported_kernels(cpuinfo) == ("default", "avx2")
+    quick = matrix.configurations(False, "x86_64", matrix.supported_kernels(cpuinfo))
+    assert {env["ATEN_CPU_CAPABILITY"] for _, env in quick} == {"default", "avx2"}
+    full = matrix.configurations(True, "x86_64", ("default", "avx2"))
+    assert len(full) == 12 and all(env["ATEN_CPU_CAPABILITY"] != "avx512" for _, env in full)
+    assert matrix.supported_kernels(tmp_path / "missing") == ("default",)
 
 
 def test_off_x86_the_matrix_sets_no_x86_kernels():
