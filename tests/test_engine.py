@@ -431,7 +431,7 @@ def test_a_relative_tolerance_scales_with_the_number_and_integers_stay_exact():
 def test_a_tolerance_never_excuses_a_changed_sign():
     assert compare.mismatch("x=-0.5\n", "x=0.5\n", 0.1) != []
     assert compare.mismatch("x=0.5\n", "x=-0.5\n", 0.1) != []
-    assert compare.mismatch("x=-0.5\n", "x=-0.55\n", 0.1) == []
+    assert compare.mismatch("x=-0.50\n", "x=-0.55\n", 0.1) == []
 
 
 def test_the_verified_notice_holds_only_for_the_page_that_was_run():
