@@ -21,9 +21,6 @@ class Tolerance:
     value: float
     relative: bool = False
 
-    def allows(self, expected: str, printed: str) -> bool:
-        return not self.why_not(expected, printed)
-
     def why_not(self, expected: str, printed: str) -> str:
         """Why `printed` is not within the tolerance of the page's `expected`; "" when it is."""
         if expected == printed:

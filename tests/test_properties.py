@@ -1,5 +1,6 @@
 """Properties of the comparison and of update mode, over outputs nobody listed (hypothesis)."""
 
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -9,6 +10,12 @@ from hypothesis import strategies as st
 
 from lessonkit import compare, pages
 from lessonkit.pytest_plugin import PageRun, _rewrite_expected
+
+# Hundreds of examples in `make test`; `make mutations` runs these tests once per mutant, and
+# asks for fewer (LESSONKIT_EXAMPLES).
+settings.register_profile("lessons", max_examples=int(os.environ.get("LESSONKIT_EXAMPLES", 300)),
+                          deadline=None)
+settings.load_profile("lessons")
 
 # Printed text as a terminal shows it: anything but a carriage return or a NUL (which no page can
 # hold: update mode refuses them) and surrogates (not text).
@@ -26,7 +33,6 @@ def _change_one_character(text: str, data) -> str:
 
 
 @given(OUTPUTS, st.data())
-@settings(deadline=None)
 def test_without_a_tolerance_any_changed_character_fails(expected, data):
     changed = _change_one_character(expected, data)
     assert compare.mismatch(expected, changed) != []
@@ -58,7 +64,6 @@ def _numbers_covered(expected: str, printed: str, tolerance: compare.Tolerance) 
 
 
 @given(OUTPUTS, st.data(), TOLERANCES)
-@settings(max_examples=300, deadline=None)
 def test_a_changed_character_passes_only_inside_a_decimal_the_tolerance_covers(
         expected, data, tolerance):
     changed = _change_one_character(expected, data)
@@ -67,7 +72,6 @@ def test_a_changed_character_passes_only_inside_a_decimal_the_tolerance_covers(
 
 
 @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=4), st.data(), TOLERANCES)
-@settings(deadline=None)
 def test_a_tolerance_never_applies_to_integers_or_versions(parts, data, tolerance):
     index = data.draw(st.integers(0, len(parts) - 1))
     other = data.draw(st.integers(0, 10**6).filter(lambda n: n != parts[index]))
@@ -80,7 +84,6 @@ def test_a_tolerance_never_applies_to_integers_or_versions(parts, data, toleranc
 
 
 @given(st.integers(1, 10**5), st.integers(1, 6), st.integers(-9, 9))
-@settings(deadline=None)
 def test_a_decimal_within_an_absolute_tolerance_passes_and_outside_fails(mantissa, digits,
                                                                          step):
     expected = f"x {mantissa / 10**digits:.{digits}f}\n"
@@ -100,8 +103,7 @@ SUFFIX = "\nMore prose.\n\n```bash\npython lab.py\n```\n"
 @given(st.text(PRINTABLE, max_size=120) | st.text(st.sampled_from(list("`~=!? \t\nab")),
                                                   max_size=40),
        st.booleans(), st.booleans())
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example("```\n", False, False)
 @example("=== a\n!!! b\n??? c\n", True, False)
 @example("trailing  \n\n  \n", True, True)
