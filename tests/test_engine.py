@@ -1,7 +1,8 @@
 """The doc-test engine on small Markdown fixtures: each rule, shown failing and passing.
 
-benchmarks/mutations.py plants deliberate breaks in the engine and names the test here that must
-catch each one: keep those names when renaming a test.
+`make mutations` (benchmarks/mutations.py) runs these tests against mutmut's mutants of the engine;
+tests/test_wrong_pages.py holds the pages that were wrong for a reader and passed, and
+tests/test_properties.py the properties of the comparison and update mode.
 """
 
 import subprocess
