@@ -35,7 +35,8 @@ FAST = ["tests/test_properties.py", "tests/test_verification.py",
         "tests/test_wrong_pages.py::test_a_tolerance_never_hides_a_change_of_printed_precision",
         "tests/test_wrong_pages.py::test_an_overflowing_number_is_compared_exactly_with_a_clear_"
         "message", "tests/test_wrong_pages.py::test_a_tolerance_never_excuses_a_sign_on_an_integer",
-        "tests/test_wrong_pages.py::test_a_diff_shows_trailing_spaces_and_carriage_returns"]
+        "tests/test_wrong_pages.py::test_a_diff_shows_trailing_spaces_and_carriage_returns",
+        "tests/test_page_reader.py::test_options_are_read_once_at_their_block"]
 PAGES = ["tests/test_page_reader.py",
          "tests/test_properties.py::test_update_mode_round_trips_any_printable_output",
          "tests/test_engine.py::test_read_page_pairs_code_with_the_next_expected_output",
