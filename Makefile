@@ -45,12 +45,11 @@ test-latest: $(STAMP)  ## every block with the newest torch pip offers: reports/
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected
 
-bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times; mutations
+bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py
 	$(PY) benchmarks/build_speed.py
-	$(PY) benchmarks/mutations.py
 
-mutations: $(STAMP)  ## plant breaks in a copy of the engine: each must fail a named test
+mutations: $(STAMP)  ## mutmut over the engine modules: killed / total per module (25 min at most)
 	$(PY) benchmarks/mutations.py
 
 clean:

@@ -96,15 +96,13 @@ def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dic
         for block in page.blocks:
             if not block.runs:
                 continue
-            entry = {"line": block.line, "kind": block.kind, "code": block.code,
-                     "commands": block.commands, "continuation": "continuation" in block.attrs,
-                     "exit": int(block.attrs.get("exit", 0))}
+            entry = {**pages.runnable(block), "exit": block.exit_status}
             if block.expected is not None:
                 entry["expected"] = {"line": block.expected.line, "text": block.expected.code,
                                      "tolerance": block.expected.attrs.get("tolerance")}
             blocks.append(entry)
         out.append({"page": str(path.relative_to(root)), "fingerprint": page.fingerprint(),
-                    "files": page.files(), "blocks": blocks})
+                    "blocks": blocks})
     return {"pages": out}
 
 
@@ -132,22 +130,26 @@ def run(bundle_data: dict, configs, jobs: int = 2) -> dict:
 
 
 def block_verdict(block: dict, seen: dict) -> dict:
-    """Whether one block printed its Expected output under every configuration.
+    """Whether one block printed its Expected output under every configuration, judged as the
+    doc tests judge it (`compare.judge`).
 
     `seen` maps a configuration name to its record of this block (output, exit codes or error)."""
     verdict = {"line": block["line"], "status": "identical", "problems": {}, "varying": []}
     expected = block.get("expected")
+    # Read by the page reader already (an invalid tolerance never reaches a bundle).
     tolerance = (compare.parse_tolerance(expected["tolerance"])
-                 if expected and expected["tolerance"] else None)
+                 if expected and expected["tolerance"] is not None else None)
     for name, record in seen.items():
         if "error" in record:
             verdict["problems"][name] = [record["error"]]
-        elif any(code != block["exit"] for code in record["exit_codes"]):
-            verdict["problems"][name] = [f"exit status {record['exit_codes']}"]
-        elif expected is not None:
-            reasons = compare.mismatch(expected["text"], record["output"], tolerance)
-            if reasons:
-                verdict["problems"][name] = reasons
+            continue
+        commands = record.get("commands") or [f"command {n + 1}"
+                                              for n in range(len(record["exit_codes"]))]
+        judged = compare.judge(record["output"], record["exit_codes"], commands,
+                               expected["text"] if expected else None, tolerance,
+                               block["exit"])
+        if not judged.passed:
+            verdict["problems"][name] = judged.reasons
     outputs = {name: record.get("output", "") for name, record in seen.items()}
     split = {name: text.splitlines() for name, text in outputs.items()}
     longest = max((len(lines) for lines in split.values()), default=0)

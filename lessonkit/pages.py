@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from lessonkit.compare import parse_exit, parse_tolerance
 from lessonkit.sources import imported_modules
 
 EXPECTED_TITLE = "Expected output"
@@ -33,6 +34,11 @@ PYTHON_COMMANDS = {"python", "python3"}
 # Admonitions, collapsible blocks and content tabs: Material's indented containers.
 _CONTAINER = re.compile(r"^[ ]*(?:!!!|\?\?\?\+?|===)[ \t]")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})")
+# CommonMark's opening fence (a backtick fence's info string has no backtick) and closing fence.
+_OPENING = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}(?=[^`]*$)|~{3,})")
+_CLOSING = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*$")
+# What bash would read as more than words: pipes, redirections, lists, substitutions, globs.
+_SHELL_SYNTAX = set("|&;<>()$`*?")
 _ATTRIBUTE = re.compile(r"""([\w.:#-]+)(?:=("[^"]*"|'[^']*'|\S+))?""")
 
 
@@ -49,7 +55,10 @@ class Block:
     filename: str = ""  # for `file` blocks
     commands: list = field(default_factory=list)  # for `shell` blocks: argv lists
     expected: "Block | None" = None  # for code blocks: the output block that checks them
+    exit_status: int = 0  # for code blocks: what every command must exit with (`exit="2"`)
+    tolerance: object = None  # for Expected output blocks: their compare.Tolerance, if declared
     is_code: bool = False  # python, file or shell, even if found invalid later
+    option_error: str = ""  # an option that is not one (`exit="two"`): invalid once linked
     files: dict = field(default_factory=dict)  # for code blocks: file name -> the file block
     # in effect where this block runs (the reader's folder at that point of the page)
 
@@ -96,15 +105,20 @@ def parse_info(info: str) -> tuple[str, dict]:
 
 def flatten_containers(text: str) -> str:
     """Blank the header line of each indented container and dedent its body, keeping line numbers,
-    so that a plain CommonMark parser sees the fences inside admonitions, details and tabs."""
+    so that a plain CommonMark parser sees the fences inside admonitions, details and tabs. Inside
+    a fenced block nothing is a container header: `=== ` there is a line of output."""
     out, body_indents = [], []
+    fence = ""  # the opening fence of the fenced block we are in
     for line in text.split("\n"):
-        if line.strip():
+        if line.strip() and not fence:
             indent = len(line) - len(line.lstrip(" "))
             while body_indents and indent < body_indents[-1]:
                 body_indents.pop()
         cut = body_indents[-1] if body_indents else 0
-        if _CONTAINER.match(line[cut:]):
+        inside, fence = fence, _fence_after(fence, line[cut:])
+        if inside or fence:
+            out.append(line[cut:])
+        elif _CONTAINER.match(line[cut:]):
             body_indents.append(len(line) - len(line.lstrip(" ")) + 4)
             out.append("")
         else:
@@ -112,20 +126,77 @@ def flatten_containers(text: str) -> str:
     return "\n".join(out)
 
 
+def _fence_after(fence: str, line: str) -> str:
+    """The fence open after `line`, given the one open before it ("" for none)."""
+    if not fence:
+        opening = _OPENING.match(line)
+        return opening["fence"] if opening else ""
+    closing = _CLOSING.match(line)
+    if closing and closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence):
+        return ""
+    return fence
+
+
+def unwritable_output(output: str) -> str:
+    """Why `output` cannot be written into a page's Expected output block ("" if it can): a page
+    read back turns a carriage return into a line break, and a NUL into U+FFFD."""
+    for char, name in (("\r", "a carriage return (\\r)"), ("\0", "a NUL character")):
+        if char in output:
+            return (f"the output contains {name}, which no page can show; print without it "
+                    "(a progress bar redrawing its line, for one)")
+    return ""
+
+
+def fence_for(output: str, fence: str) -> str:
+    """`fence` (the opening run of backticks or tildes), lengthened if a line of `output` would
+    otherwise close it."""
+    longest = max((len(found["fence"]) for found in map(_CLOSING.match, output.split("\n"))
+                   if found and found["fence"][0] == fence[0]), default=0)
+    return fence if longest < len(fence) else fence[0] * (longest + 1)
+
+
 def _fences(text: str):
     tokens = MarkdownIt("commonmark").parse(flatten_containers(text))
     return [token for token in tokens if token.type == "fence"]
 
 
-def _shell_commands(code: str) -> tuple[list, str]:
+def _unsupported_syntax(line: str) -> str:
+    """The first character of `line` that bash would read as shell syntax rather than part of a
+    word ("" if none): the doc tests pass words to Python, they do not run a shell."""
+    quote, escaped = "", False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+            elif quote == '"' and char in "$`":
+                return char
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return ""  # a comment
+        elif char in _SHELL_SYNTAX:
+            return char
+    return ""
+
+
+def _shell_commands(code: str, first_line: int) -> tuple[list, str]:
     commands = []
-    for line in code.splitlines():
+    for number, line in enumerate(code.splitlines(), first_line):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        syntax = _unsupported_syntax(line)
+        if syntax:
+            return [], (f"line {number}: `{syntax}` in {line.strip()!r} is shell syntax, which "
+                        "the doc tests do not run (they pass words to Python): write a plain "
+                        '`python FILE.py [args]` command, or mark the block notest="why"')
         try:
-            argv = shlex.split(line)
+            argv = shlex.split(line, comments=True)
         except ValueError as error:
-            return [], f"cannot read the command {line!r}: {error}"
+            return [], f"line {number}: cannot read the command {line!r}: {error}"
         if len(argv) < 2 or argv[0] not in PYTHON_COMMANDS or not argv[1].endswith(".py"):
             return [], (
                 f"the doc tests run only `python FILE.py [args]` commands, not {line!r}; "
@@ -173,6 +244,7 @@ def read_page(text: str, expand=lambda code: code) -> Page:
                 block.kind, block.error = "invalid", f"include failed: {exc}"
         else:
             block.code = token.content
+        _read_options(block)
         blocks.append(block)
 
     # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
@@ -186,6 +258,29 @@ def read_page(text: str, expand=lambda code: code) -> Page:
     return Page(blocks)
 
 
+def _read_options(block: Block) -> None:
+    """`exit="N"` of a code block and `tolerance="..."` of an Expected output block, read here
+    once for every runner; a value that is not one is an error at the block's line."""
+    try:
+        if block.is_code and "exit" in block.attrs:
+            block.exit_status = parse_exit(block.attrs["exit"])
+    except ValueError as error:
+        block.option_error = str(error)
+    try:
+        if block.kind == "expected" and "tolerance" in block.attrs:
+            block.tolerance = parse_tolerance(block.attrs["tolerance"])
+    except ValueError as error:
+        block.kind, block.error = "invalid", str(error)
+
+
+def runnable(block: Block) -> dict:
+    """What `lessonkit.execute.run_block` needs to run `block` (plain data: it also travels to
+    other interpreters as JSON): its code or commands and the files in effect where it runs."""
+    return {"kind": block.kind, "line": block.line, "code": block.code,
+            "commands": block.commands, "continuation": "continuation" in block.attrs,
+            "files": {name: file_block.code for name, file_block in block.files.items()}}
+
+
 def _link(blocks: list) -> None:
     # The reader saves the files in the order the page shows them: a command has the files shown
     # above it, and a later version of a file replaces it from where it is shown.
@@ -194,6 +289,8 @@ def _link(blocks: list) -> None:
     shown = set()  # names of the files shown so far
     used = set()  # lines of the file blocks that a command runs or a run file imports
     waiting = None  # the last code block whose output has not been compared yet
+    compared = None  # the last code block, once an Expected output has been paired with it
+    python = False  # a Python block came before: a continuation block has a namespace
     for block in blocks:
         if _is_file(block):
             _add_file(files, shown, block)
@@ -202,16 +299,27 @@ def _link(blocks: list) -> None:
             _check_commands(block, files, later)
             for name, *_ in block.commands:
                 used |= _reached(name, files)
+        if block.kind == "python":
+            if "continuation" in block.attrs and not python:
+                block.kind = "invalid"
+                block.error = "a continuation block with no Python block before it"
+            python = True
         if block.runs or (block.is_code and block.kind == "invalid"):
             waiting = block
         elif block.kind == "expected":
-            if waiting is None:
+            if waiting is not None:
+                waiting.expected, compared, waiting = block, waiting, None
+            elif compared is not None:
+                block.kind = "invalid"
+                block.error = (f"a second Expected output in a row: the code at line "
+                               f"{compared.line} is compared with the one at line "
+                               f"{compared.expected.line}; one block shows one output")
+            else:
                 block.kind = "invalid"
                 block.error = "an Expected output block with no code before it"
-            else:
-                waiting.expected = block
-                waiting = None
     for block in blocks:
+        if block.option_error and block.kind != "invalid":
+            block.kind, block.error = "invalid", block.option_error
         if block.kind == "file" and block.line not in used:
             block.kind = "invalid"
             block.error = (f"the page shows {block.filename} but no `python {block.filename}` "
@@ -244,7 +352,7 @@ def _add_file(files: dict, shown: set, block: Block) -> None:
 
 
 def _check_commands(block: Block, files: dict, on_page: set) -> None:
-    block.commands, block.error = _shell_commands(block.code)
+    block.commands, block.error = _shell_commands(block.code, block.line + 1)
     missing = [argv[0] for argv in block.commands if argv[0] not in files]
     not_yet = [name for name in missing if name in on_page]
     broken = [files[name] for name, *_ in block.commands

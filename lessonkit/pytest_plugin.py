@@ -28,8 +28,7 @@ import pytest
 # inside a run (pytester) forgets modules imported during it, which a C extension cannot survive.
 import torch
 
-from lessonkit import compare, includes, pages, report
-from lessonkit.execute import run_source
+from lessonkit import compare, execute, includes, pages, report
 
 
 class LessonFailure(Exception):
@@ -46,16 +45,13 @@ class PageRun:
     page: pages.Page
     folder: Path
     records: list = field(default_factory=list)  # report.BlockRecord of each block run
-    namespace: dict | None = None  # of the last Python block, for a `continuation` block
+    python: execute.BlockRun | None = None  # the last Python block, for a `continuation` block
     updates: dict = field(default_factory=dict)  # line -> (expected block, output replacing it)
     saved: dict = field(default_factory=dict)  # file name -> the code now in `folder`
+    collected: int = 0  # items of this page collected; all of them ran in a full run of the page
 
-    def save(self, files: dict) -> None:
-        """Put the versions of the files in effect at a block into the folder."""
-        for name, block in files.items():
-            if self.saved.get(name) != block.code:
-                (self.folder / name).write_text(block.code, encoding="utf-8")
-                self.saved[name] = block.code
+    def fully_run(self) -> bool:
+        return sum(record.kind != "expected" for record in self.records) == self.collected
 
 
 class Lessons:
@@ -109,6 +105,7 @@ class LessonPage(pytest.File):
         run = lessons(self.config).page_run(self.path)
         for block in run.page.blocks:
             if block.runs or block.kind == "invalid":
+                run.collected += 1
                 yield LessonBlock.from_parent(self, name=f"line{block.line}", run=run,
                                               block=block)
 
@@ -151,59 +148,31 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
     where = f"{run.name}:{block.line}"
     if block.kind == "invalid":
         raise LessonFailure(f"{where}: {block.error}")
-    run.save(block.files)
+    done = execute.run_block(pages.runnable(block), run.folder, run.saved, str(run.path),
+                             previous=run.python)
     if block.kind == "python":
-        # Padding makes tracebacks give the page's own line numbers.
-        source = "\n" * block.line + block.code
-        continued = run.namespace if "continuation" in block.attrs else None
-        if "continuation" in block.attrs and continued is None:
-            raise LessonFailure(f"{where}: a continuation block with no Python block before it")
-        result = run_source(source, f"block_{block.line}.py", run.folder, origin=str(run.path),
-                            namespace=continued)
-        run.namespace = result.namespace
-        printed, exit_codes = result.output, [result.exit_code]
-    else:
-        printed, exit_codes = "", []
-        for name, *args in block.commands:
-            result = run_source(block.files[name].code, name, run.folder, args)
-            printed += result.output
-            exit_codes.append(result.exit_code)
-
-    wanted_exit = int(block.attrs.get("exit", 0))
-    if any(code != wanted_exit for code in exit_codes):
-        raise LessonFailure(f"{where}: exited with status {exit_codes[-1]}, the page expects "
-                            f"{wanted_exit}. It printed:\n{printed}")
-    if block.expected is None:
-        if printed:
-            raise LessonFailure(
-                f"{where}: the block printed {len(printed.splitlines())} line(s) but no Expected "
-                f"output block follows it, so nobody checks them:\n{printed}")
-        return "passed"
-    return _compare(run, block, printed, update)
-
-
-def _compare(run: PageRun, block: pages.Block, printed: str, update: bool) -> str:
+        run.python = done
     expected = block.expected
-    where = f"{run.name}:{expected.line}"
-    if printed and not printed.endswith("\n"):
-        # A fenced block always ends its last line: it cannot show an output that does not.
-        printed += "\n"
-    try:
-        tolerance = (compare.parse_tolerance(expected.attrs["tolerance"])
-                     if "tolerance" in expected.attrs else None)
-    except ValueError as error:
-        raise LessonFailure(f"{where}: {error}") from None
-    reasons = compare.mismatch(expected.code, printed, tolerance)
-    if not reasons:
+    verdict = compare.judge(done.output, done.exit_codes, done.commands,
+                            expected.code if expected else None,
+                            expected.tolerance if expected else None, block.exit_status)
+    if verdict.passed:
         return "passed"
+    if not verdict.output_differs:
+        raise LessonFailure(f"{where}: " + "; ".join(verdict.reasons) + ". It printed:\n"
+                            + verdict.output)
     if update:
-        run.updates[expected.line] = (expected, printed)
+        problem = pages.unwritable_output(verdict.output)
+        if problem:
+            raise LessonFailure(f"{run.name}:{expected.line}: cannot update: {problem}")
+        run.updates[expected.line] = (expected, verdict.output)
         return "updated"
-    diff = compare.unified_diff(expected.code, printed, f"{where} (Expected output)",
+    where = f"{run.name}:{expected.line}"
+    diff = compare.unified_diff(expected.code, verdict.output, f"{where} (Expected output)",
                                 f"printed by the block at {run.name}:{block.line}")
     raise LessonFailure(
         f"{where}: the Expected output does not match what the code printed.\n"
-        + "".join(f"  - {reason}\n" for reason in reasons) + diff
+        + "".join(f"  - {reason}\n" for reason in verdict.reasons) + diff
         + "If the change is intended, refresh the page with `make update-expected`.")
 
 
@@ -252,15 +221,27 @@ def pytest_sessionfinish(session):
     if state.update:
         rewritten = {run.path for run in state.runs.values() if _rewrite_expected(run)}
     state.summaries = [_summary(state, run, run.path in rewritten) for run in state.runs.values()]
-    if state.runs:
-        blocks = [record for run in state.runs.values() for record in run.records] + [
-            report.BlockRecord(run.name, block.line, "skip", "not run: " + block.attrs["notest"],
-                               0.0)
-            for run in state.runs.values() for block in run.page.blocks if block.kind == "skip"]
-        record = report.Report.now(importlib.metadata.version("torch"), state.summaries, blocks,
-                                   torch.backends.cpu.get_cpu_capability(),
-                                   torch.get_num_threads())
-        record.write(session.config.rootpath / session.config.getoption("lesson_report"))
+    if session.config.option.collectonly:
+        return  # nothing ran: the report of the last run stays as it was
+    path = session.config.rootpath / session.config.getoption("lesson_report")
+    earlier = report.read(path)
+    # A page enters the report when all its blocks ran (or one failed, or it has no entry yet):
+    # a partial run (-k, -x, one page) never replaces what a full run recorded for it.
+    ran = [(run, summary) for run, summary in zip(state.runs.values(), state.summaries,
+                                                  strict=True)
+           if run.records and (run.fully_run() or summary.failed
+                               or earlier is None or earlier.page(run.name) is None)]
+    if not ran:
+        return
+    blocks = [record for run, _ in ran for record in run.records] + [
+        report.BlockRecord(run.name, block.line, "skip", "not run: " + block.attrs["notest"], 0.0)
+        for run, _ in ran for block in run.page.blocks if block.kind == "skip"]
+    record = report.Report.now(importlib.metadata.version("torch"),
+                               [summary for _, summary in ran], blocks,
+                               torch.backends.cpu.get_cpu_capability(), torch.get_num_threads())
+    if earlier is not None:
+        record.merge(earlier)
+    record.write(path)
 
 
 def _rewrite_expected(run: PageRun) -> bool:
@@ -271,12 +252,18 @@ def _rewrite_expected(run: PageRun) -> bool:
     with open(run.path, encoding="utf-8", newline="") as page:
         lines = io.StringIO(page.read(), newline="").readlines()  # ends kept: \n, \r\n or \r
     for _, (expected, printed) in sorted(run.updates.items(), reverse=True):
-        fence = lines[expected.line - 1]
-        indent = fence[: len(fence) - len(fence.lstrip())]
-        newline = fence[len(fence.rstrip("\r\n")):] or "\n"
+        opening, closing = lines[expected.line - 1], lines[expected.end_line - 1]
+        indent = opening[: len(opening) - len(opening.lstrip())]
+        newline = opening[len(opening.rstrip("\r\n")):] or "\n"
         body = printed.split("\n")
         if body[-1] == "":
             body.pop()  # the newline that ends the last line, not a line of its own
+        # An output line of backticks would end the block early: the fence grows past it.
+        fence = opening.lstrip()[: len(opening.lstrip()) - len(opening.lstrip().lstrip("`~"))]
+        longer = pages.fence_for(printed, fence)
+        if longer != fence:
+            lines[expected.end_line - 1] = closing.replace(fence, longer, 1)
+            lines[expected.line - 1] = opening.replace(fence, longer, 1)
         lines[expected.line: expected.end_line - 1] = [
             (indent + line if line else "") + newline for line in body]
     with open(run.path, "w", encoding="utf-8", newline="") as page:

@@ -1,10 +1,11 @@
 """Run the blocks of lesson pages, bundled as JSON, in this interpreter and record what they print.
 
-This is the doc tests' runner without pytest, Markdown or MkDocs: it needs only the standard
-library, `lessonkit.execute` and whatever the lessons import (torch). So it runs wherever a reader
-could run the lessons: under other CPU settings (`lessonkit.matrix` starts one interpreter per
-configuration), on another platform, or with another torch. The host side builds the bundle
-(`lessonkit.matrix.bundle`) and compares the outputs with the pages.
+This is the doc tests' runner (`lessonkit.execute.run_block`) without pytest, Markdown or MkDocs:
+it needs only the standard library, `lessonkit.execute` and whatever the lessons import (torch).
+So it runs wherever a reader could run the lessons: under other CPU settings (`lessonkit.matrix`
+starts one interpreter per configuration), on another platform, or with another torch. The host
+side builds the bundle (`lessonkit.matrix.bundle`) and judges the outputs as the doc tests do
+(`lessonkit.compare.judge`).
 
     python -m lessonkit.replay BUNDLE.json OUT.json
 """
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessonkit.execute import run_source
+from lessonkit.execute import run_block
 
 # The settings that change which kernels run; recorded with every result.
 KNOBS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -37,37 +38,24 @@ def environment() -> dict:
     }
 
 
-def run_block(block: dict, folder: Path, files: dict, namespace: dict | None):
-    """(output, exit codes, namespace) of one block, as the doc tests run it."""
-    if block["kind"] == "python":
-        source = "\n" * block["line"] + block["code"]  # tracebacks give the page's lines
-        result = run_source(source, f"block_{block['line']}.py", folder,
-                            namespace=namespace if block.get("continuation") else None)
-        return result.output, [result.exit_code], result.namespace
-    output, codes = "", []
-    for name, *args in block["commands"]:
-        result = run_source(files[name], name, folder, args)
-        output += result.output
-        codes.append(result.exit_code)
-    return output, codes, namespace
-
-
 def replay(bundle: dict) -> dict:
     import torch  # noqa: F401  (imported once, before any block, as the doc tests do)
 
     pages = []
     for page in bundle["pages"]:
-        folder = Path(tempfile.mkdtemp(prefix="replay-"))
-        for name, code in page["files"].items():
-            (folder / name).write_text(code, encoding="utf-8")
-        records, namespace = [], None
+        # The page's folder receives each file where the page shows it, as in the doc tests.
+        folder, saved = Path(tempfile.mkdtemp(prefix="replay-")), {}
+        records, python = [], None
         for block in page["blocks"]:
             started = time.perf_counter()
             record = {"line": block["line"]}
             try:
-                record["output"], record["exit_codes"], namespace = run_block(
-                    block, folder, page["files"], namespace)
-            except BaseException as error:  # noqa: BLE001  (recorded, the host reports it)
+                done = run_block(block, folder, saved, previous=python)
+                if block["kind"] == "python":
+                    python = done
+                record.update(output=done.output, exit_codes=done.exit_codes,
+                              commands=done.commands)
+            except Exception as error:  # recorded, the host reports it
                 record["error"] = f"{type(error).__name__}: {error}"
             record["seconds"] = round(time.perf_counter() - started, 3)
             records.append(record)

@@ -55,6 +55,12 @@ class Report:
     def page(self, name: str) -> PageSummary | None:
         return next((summary for summary in self.pages if summary.page == name), None)
 
+    def merge(self, earlier: "Report") -> None:
+        """Keep what `earlier` recorded for the pages this report does not cover."""
+        mine = {summary.page for summary in self.pages}
+        self.pages += [summary for summary in earlier.pages if summary.page not in mine]
+        self.blocks += [block for block in earlier.blocks if block.page not in mine]
+
     def write(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import compare, includes, pages
+from lessonkit import compare, execute, includes, pages
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,15 +58,54 @@ def reader_python(requirements: list[str]) -> Path:
 
 
 def shown_files(html: str, page: pages.Page) -> dict:
-    """The page's files as the built page shows them (and a copy button copies them)."""
-    shown = {}
-    for title, text in code_blocks(html):
-        if title and title.endswith(".py"):
-            shown[title] = text
-    for name, code in page.files().items():
-        assert shown.get(name, "").rstrip("\n") == includes.without_markers(code).rstrip("\n"), (
-            f"{name} on the built page is not the file the doc tests ran")
-    return {name: shown[name] for name in page.files()}
+    """Each file block of the page (by its line) as the built page shows it (and a copy button
+    copies it): the n-th titled Python block of the HTML is the page's n-th file block."""
+    shown = [text for title, text in code_blocks(html) if title and title.endswith(".py")]
+    file_blocks = [block for block in page.blocks if block.filename]
+    assert len(shown) == len(file_blocks), "the built page shows another number of files"
+    for block, text in zip(file_blocks, shown, strict=True):
+        assert text.rstrip("\n") == includes.without_markers(block.code).rstrip("\n"), (
+            f"{block.filename} at line {block.line} on the built page is not the file the doc "
+            "tests ran")
+    return {block.line: text for block, text in zip(file_blocks, shown, strict=True)}
+
+
+def reader_env(python: Path) -> dict:
+    """A reader's terminal: no project on the path, no knobs of ours, output not buffered,
+    bytecode written (Python's default)."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_as_reader(page: pages.Page, name: str, texts: dict, folder: Path, env: dict) -> list:
+    """Every command block of `page` run as a reader runs it: one folder, which receives each file
+    (`texts`: file block line -> text) where the page shows it, one fresh `python` per command,
+    judged by the doc tests' verdict. Returns the failures, one message each."""
+    failures, saved = [], {}
+    for block in page.blocks:
+        if block.kind != "shell":
+            continue
+        execute.save_files(folder, {file: texts[shown.line] for file, shown in block.files.items()},
+                           saved)
+        printed, codes = "", []
+        for argv in block.commands:
+            done = subprocess.run(["python", *argv], cwd=folder, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+            printed += done.stdout
+            codes.append(done.returncode)
+        expected = block.expected
+        verdict = compare.judge(printed, codes, [shlex.join(["python", *argv])
+                                                 for argv in block.commands],
+                                expected.code if expected else None,
+                                expected.tolerance if expected else None, block.exit_status)
+        if not verdict.passed:
+            failures.append(f"{name}:{block.line}: {'; '.join(verdict.reasons)}. A reader sees\n"
+                            f"{verdict.output}" + (f"the page says\n{expected.code}"
+                                                   if expected else ""))
+    return failures
 
 
 @pytest.mark.parametrize("path", lesson_pages(), ids=lambda path: path.name)
@@ -74,35 +113,7 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
     page = read(path)
     python = reader_python(install_requirements(page))
     html_page = built_site / path.relative_to(ROOT / "docs").with_suffix("") / "index.html"
-    files = shown_files(html_page.read_text(encoding="utf-8"), page)
-    # A reader's terminal: no project on the path, no knobs of ours, output not buffered.
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    failures = []
-    for block in page.blocks:
-        if block.kind != "shell":
-            continue
-        folder = tmp_path / f"line{block.line}"
-        folder.mkdir()
-        for name, text in files.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        printed, codes = "", []
-        for argv in block.commands:
-            done = subprocess.run(["python", *argv], cwd=folder, env=env, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
-            printed += done.stdout
-            codes.append(done.returncode)
-        wanted = int(block.attrs.get("exit", 0))
-        where = f"{path.relative_to(ROOT)}:{block.line}"
-        if any(code != wanted for code in codes):
-            failures.append(f"{where}: exit {codes}, the page expects {wanted}:\n{printed}")
-        elif block.expected is not None:
-            tolerance = block.expected.attrs.get("tolerance")
-            reasons = compare.mismatch(block.expected.code, printed,
-                                       compare.parse_tolerance(tolerance) if tolerance else None)
-            if reasons:
-                failures.append(f"{where}: {'; '.join(reasons)}. A reader sees\n{printed}\n"
-                                f"the page says\n{block.expected.code}")
+    texts = shown_files(html_page.read_text(encoding="utf-8"), page)
+    failures = run_as_reader(page, str(path.relative_to(ROOT)), texts, tmp_path,
+                             reader_env(python))
     assert not failures, "\n\n".join(failures)
