@@ -2,7 +2,10 @@
 
 Every fence on a page is exactly one of:
 
-- `python`: Python code, run as its own fresh `__main__` module;
+- `python`: a plain Python fence (no file title): short statements a reader pastes into a REPL,
+  checking themselves with `assert` and printing nothing. pytest-markdown-docs runs them
+  (`lessonkit.markdown_docs`); one that prints or is followed by an Expected output is `invalid`
+  (`lessonkit.fences`);
 - `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
   saves; it runs when a later `python lab.py ...` command on the same page runs it. A page shows a
   file once, unless a later block says it replaces it (`replaces="why"`): commands then run the
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from lessonkit import fences
 from lessonkit.sources import imported_modules
 
 EXPECTED_TITLE = "Expected output"
@@ -173,6 +177,9 @@ def read_page(text: str, expand=lambda code: code) -> Page:
                 block.kind, block.error = "invalid", f"include failed: {exc}"
         else:
             block.code = token.content
+        printing = fences.printing(block.code, block.line) if block.kind == "python" else ""
+        if printing:
+            block.kind, block.error = "invalid", printing
         blocks.append(block)
 
     # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
@@ -210,6 +217,8 @@ def _link(blocks: list) -> None:
                 block.error = "an Expected output block with no code before it"
             else:
                 waiting.expected = block
+                if waiting.kind == "python":
+                    waiting.kind, waiting.error = "invalid", fences.FOLLOWED_BY_OUTPUT
                 waiting = None
     for block in blocks:
         if block.kind == "file" and block.line not in used:

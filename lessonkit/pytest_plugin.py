@@ -1,10 +1,11 @@
 """pytest plugin (entry point `pytest11`): the lessons' Markdown pages are the tests.
 
 Each page is collected as a `LessonPage` and read once with `lessonkit.pages`: includes expanded as
-the site shows them, fences inside admonitions, details and tabs found. Every block that runs (a
-Python block, a `python FILE.py` command) and every block that is neither run, compared nor
-marked `notest="why"` becomes a `LessonBlock` item. Blocks run in this process (torch is imported
-once) and what they print is compared with the Expected output block after them.
+the site shows them, fences inside admonitions, details and tabs found. Every `python FILE.py`
+command and every block that is wrong (neither run, compared nor marked `notest="why"`; a plain
+Python fence that prints) becomes a `LessonBlock` item; plain Python fences are run by
+pytest-markdown-docs (`lessonkit.markdown_docs`), not here. Blocks run in this process (torch is
+imported once) and what they print is compared with the Expected output block after them.
 
 `--update-expected` rewrites those Expected output blocks from the real output instead of failing.
 Each run prints a per-page summary and writes the record of every block (`--lesson-report`,
@@ -108,7 +109,8 @@ class LessonPage(pytest.File):
     def collect(self):
         run = lessons(self.config).page_run(self.path)
         for block in run.page.blocks:
-            if block.runs or block.kind == "invalid":
+            # Plain Python fences are pytest-markdown-docs' (lessonkit.markdown_docs).
+            if (block.runs and block.kind != "python") or block.kind == "invalid":
                 yield LessonBlock.from_parent(self, name=f"line{block.line}", run=run,
                                               block=block)
 
