@@ -17,6 +17,17 @@ FOLLOWED_BY_OUTPUT = ("a plain Python fence is followed by an Expected output, b
 _WRITERS = {"print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.write"}
 
 
+def option_problem(attrs: dict) -> str:
+    """Why a fence's options are not allowed, or "". The kernel matrix and the other platforms
+    replay every fence without pytest (no fixtures there), and a block runs once (no retries)."""
+    for name in attrs:
+        if name.startswith(("fixture:", "retry:", "runner:")):
+            return (f"`{name}`: a plain Python fence takes no fixture, retry or runner (the kernel "
+                    "matrix replays it without pytest, and a block runs once); it may be a "
+                    "`continuation`")
+    return ""
+
+
 def printing(code: str, fence_line: int) -> str:
     """Why `code` (a fence opening at page line `fence_line`) prints, or "" when its text shows
     no output. A REPL echoes the value of a bare top-level expression; the value of a bare call

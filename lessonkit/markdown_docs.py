@@ -10,8 +10,8 @@ blocks): `lessonkit.pytest_plugin` runs or reports it, and pytest-markdown-docs 
 - `pytest_markdown_docs_markdown_it` (tryfirst, so it wins over pytest-markdown-docs' own
   parser) gives it a parser whose token stream is the page as `lessonkit.pages` reads it: includes
   expanded as the site shows them, fences inside admonitions, details and tabs found (at their page
-  lines), each plain Python fence tagged `python [continuation] [fixture:NAME]` (read alike in
-  either fence syntax) and every other fence retagged `lessonkit-KIND`, a language it does not run.
+  lines), each plain Python fence tagged `python` or `python continuation` (read alike in either
+  fence syntax) and every other fence retagged `lessonkit-KIND`, a language it does not run.
   It reads only a bare `notest`; lessonkit's `notest="why"` is retagged like the rest.
 - Around each fence it runs, the working directory is a new folder holding the files the page has
   shown above the fence (the versions in effect there), first on `sys.path`: a REPL started in
@@ -72,9 +72,8 @@ class Fences:
             token = Token("fence", "code", 0)
             token.map, token.markup = [block.line - 1, block.end_line], "```"
             if block.kind == "python":
-                token.info = " ".join(["python", *(name for name in block.attrs
-                                                   if name == "continuation"
-                                                   or name.startswith("fixture:"))])
+                # Read alike by both of its fence syntaxes.
+                token.info = "python continuation" if "continuation" in block.attrs else "python"
                 token.content = block.code
             else:
                 token.info, token.content = f"lessonkit-{block.kind}", block.source

@@ -135,7 +135,8 @@ def block_verdict(block: dict, seen: dict) -> dict:
     """Whether one block printed its Expected output under every configuration.
 
     `seen` maps a configuration name to its record of this block (output, exit codes or error)."""
-    verdict = {"line": block["line"], "status": "identical", "problems": {}, "varying": []}
+    verdict = {"line": block["line"], "kind": block.get("kind", ""), "status": "identical",
+               "problems": {}, "varying": []}
     expected = block.get("expected")
     tolerance = (compare.parse_tolerance(expected["tolerance"])
                  if expected and expected["tolerance"] else None)
@@ -148,6 +149,11 @@ def block_verdict(block: dict, seen: dict) -> dict:
             reasons = compare.mismatch(expected["text"], record["output"], tolerance)
             if reasons:
                 verdict["problems"][name] = reasons
+        elif block.get("kind") == "python" and record["output"]:
+            # A plain Python fence checks itself with assert (lessonkit.fences).
+            verdict["problems"][name] = [
+                f"the Python fence wrote {len(record['output'].splitlines())} line(s): "
+                f"{record['output'].splitlines()[0]!r}..."]
     outputs = {name: record.get("output", "") for name, record in seen.items()}
     split = {name: text.splitlines() for name, text in outputs.items()}
     longest = max((len(lines) for lines in split.values()), default=0)
@@ -200,7 +206,8 @@ def describe(report: list[dict]) -> str:
     for page in report:
         for block in page["blocks"]:
             deviation = block.get("largest_deviation")
-            lines.append(f"{page['page']}:{block['line']}: {block['status']}"
+            fence = " (Python fence)" if block.get("kind") == "python" else ""
+            lines.append(f"{page['page']}:{block['line']}{fence}: {block['status']}"
                          + (f" (largest deviation {deviation:.4g})" if deviation else ""))
             for name, reasons in block["problems"].items():
                 lines += [f"    {name}: {reason}" for reason in reasons]

@@ -177,9 +177,10 @@ def read_page(text: str, expand=lambda code: code) -> Page:
                 block.kind, block.error = "invalid", f"include failed: {exc}"
         else:
             block.code = token.content
-        printing = fences.printing(block.code, block.line) if block.kind == "python" else ""
-        if printing:
-            block.kind, block.error = "invalid", printing
+        if block.kind == "python":
+            problem = fences.option_problem(attrs) or fences.printing(block.code, block.line)
+            if problem:
+                block.kind, block.error = "invalid", problem
         blocks.append(block)
 
     # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
