@@ -206,8 +206,10 @@ def describe(report: list[dict]) -> str:
     for page in report:
         for block in page["blocks"]:
             deviation = block.get("largest_deviation")
-            fence = " (Python fence)" if block.get("kind") == "python" else ""
-            lines.append(f"{page['page']}:{block['line']}{fence}: {block['status']}"
+            status = block["status"]
+            if block.get("kind") == "python":  # no output to compare: it passed or it did not
+                status = "Python fence, " + ("passed" if status == "identical" else "FAILED")
+            lines.append(f"{page['page']}:{block['line']}: {status}"
                          + (f" (largest deviation {deviation:.4g})" if deviation else ""))
             for name, reasons in block["problems"].items():
                 lines += [f"    {name}: {reason}" for reason in reasons]

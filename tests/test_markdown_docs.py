@@ -146,6 +146,5 @@ def test_the_kernel_matrix_lists_python_fences_and_fails_one_that_writes():
     assert loud["problems"]["a"] == ["the Python fence wrote 1 line(s): 'tensor([1.])'..."]
     raised = matrix.block_verdict(block, {"a": {"error": "AssertionError: "}})
     text = matrix.describe([{"page": "docs/p.md", "blocks": [quiet, raised]}])
-    assert text.splitlines() == ["docs/p.md:5 (Python fence): identical",
-                                 "docs/p.md:5 (Python fence): differs",
-                                 "    a: AssertionError: "]
+    assert text.splitlines() == ["docs/p.md:5: Python fence, passed",
+                                 "docs/p.md:5: Python fence, FAILED", "    a: AssertionError: "]
