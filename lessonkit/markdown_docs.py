@@ -16,7 +16,9 @@ blocks): `lessonkit.pytest_plugin` runs or reports it, and pytest-markdown-docs 
 - Around each fence it runs, the working directory is a new folder holding the files the page has
   shown above the fence (the versions in effect there), first on `sys.path`: a REPL started in
   the reader's folder of saved files, so `from tiny_vae_2d import TinyVAE` works once the page
-  has shown `tiny_vae_2d.py`. Modules imported from it are forgotten afterwards.
+  has shown `tiny_vae_2d.py`. Modules imported from it are forgotten afterwards, and torch's
+  random state is restored: lessonkit's commands run in this process too. A fresh interpreter
+  starts torch from a random seed, so a fence that draws seeds first, as a reader must.
 """
 
 import contextlib
@@ -28,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import torch
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -90,8 +93,14 @@ class Fences:
                                        dir=self.tmp))
         for name, file_block in block.files.items():
             (folder / name).write_text(file_block.code, encoding="utf-8")
-        with _repl_in(folder):
-            return (yield)
+        # A fence that seeds or draws leaves the process's random state (lessonkit's commands run
+        # in this process too) as it found it.
+        state = torch.random.get_rng_state()
+        try:
+            with _repl_in(folder):
+                return (yield)
+        finally:
+            torch.random.set_rng_state(state)
 
     # -- the run's summary: how many fences pytest-markdown-docs ran, or that it ran none --------
 

@@ -4,6 +4,7 @@ fence is judged by exactly one of the two. Fixture pages, run as `make test` run
 
 import mkdocs.contrib.search  # noqa: F401
 import pytest
+import torch
 
 from lessonkit import matrix
 
@@ -100,6 +101,16 @@ def test_a_fence_sees_the_files_the_page_has_shown_above_it(run_page):
     result = run_page(uses + shows, *MARKDOWN_DOCS)  # a reader does not have helper.py yet
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'helper'"])
+
+
+def test_a_fence_leaves_torch_random_state_as_it_found_it(run_page):
+    fence = ("```python\nimport torch\n\ntorch.manual_seed(5)\n"
+             "assert torch.rand(3).shape == (3,)\n```\n")
+    torch.manual_seed(12345)
+    expected = torch.rand(3)
+    torch.manual_seed(12345)
+    run_page(fence, *MARKDOWN_DOCS).assert_outcomes(passed=1)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_pytest_markdown_docs_runs_no_block_that_lessonkit_owns(run_page, pytester):
