@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ import torch
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from lessonkit import includes, pages
+from lessonkit import includes, pages, pytest_plugin, report
 
 MARKER = "markdown-docs"  # pytest-markdown-docs' documented marker of its items
 
@@ -96,11 +97,23 @@ class Fences:
         # A fence that seeds or draws leaves the process's random state (lessonkit's commands run
         # in this process too) as it found it.
         state = torch.random.get_rng_state()
+        started, outcome = time.perf_counter(), "failed"
         try:
             with _repl_in(folder):
-                return (yield)
+                result = yield
+            outcome = "passed"
+            return result
         finally:
             torch.random.set_rng_state(state)
+            self.record(item.path, block.line, outcome, time.perf_counter() - started)
+
+    def record(self, path: Path, line: int, outcome: str, seconds: float) -> None:
+        """Put the fence's outcome in the doc tests' record (reports/doctests.json), which the
+        "Verified" notice reads: a page is verified only when its fences ran and passed too."""
+        if self.config.pluginmanager.has_plugin("lessons"):
+            run = pytest_plugin.lessons(self.config).page_run(path)
+            run.records.append(report.BlockRecord(run.name, line, "python", outcome,
+                                                  round(seconds, 4)))
 
     # -- the run's summary: how many fences pytest-markdown-docs ran, or that it ran none --------
 

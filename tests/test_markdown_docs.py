@@ -6,7 +6,7 @@ import mkdocs.contrib.search  # noqa: F401
 import pytest
 import torch
 
-from lessonkit import matrix
+from lessonkit import matrix, report
 
 pytest_plugins = ["pytester"]
 # pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
@@ -142,10 +142,22 @@ def test_pytest_markdown_docs_runs_no_block_that_lessonkit_owns(run_page, pytest
         "__main__ lab.py", "__main__ lab.py v2", "plain fence"]
 
 
-def test_without_markdown_docs_the_summary_says_the_fences_did_not_run(run_page):
+def test_without_markdown_docs_the_summary_says_the_fences_did_not_run(run_page, pytester):
     result = run_page("```python\nassert False\n```\n")
     result.assert_outcomes()
     result.stdout.fnmatch_lines(["1 plain Python fence(s) on these pages NOT run: *"])
+    [summary] = report.read(pytester.path / "reports" / "doctests.json").pages
+    assert (summary.executed, summary.ran) == (1, 0)  # so the page is not "Verified"
+
+
+def test_the_doc_test_record_holds_each_fence_and_its_outcome(run_page, pytester):
+    page = "```python\nassert True\n```\n\n```python\nassert False\n```\n"
+    run_page(page, *MARKDOWN_DOCS).assert_outcomes(passed=1, failed=1)
+    record = report.read(pytester.path / "reports" / "doctests.json")
+    assert [(b.line, b.kind, b.outcome) for b in record.blocks] == [
+        (1, "python", "passed"), (5, "python", "failed")]
+    [summary] = record.pages
+    assert (summary.executed, summary.ran, summary.failed) == (2, 2, 1)
 
 
 def test_the_kernel_matrix_lists_python_fences_and_fails_one_that_writes():
