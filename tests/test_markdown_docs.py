@@ -6,7 +6,7 @@ import mkdocs.contrib.search  # noqa: F401
 import pytest
 import torch
 
-from lessonkit import matrix, report
+from lessonkit import matrix, replay, report
 
 pytest_plugins = ["pytester"]
 # pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
@@ -171,3 +171,22 @@ def test_the_kernel_matrix_lists_python_fences_and_fails_one_that_writes():
     text = matrix.describe([{"page": "docs/p.md", "blocks": [quiet, raised]}])
     assert text.splitlines() == ["docs/p.md:5: Python fence, passed",
                                  "docs/p.md:5: Python fence, FAILED", "    a: AssertionError: "]
+
+
+def test_the_kernel_matrix_replay_fails_a_fence_printing_through_an_import(tmp_path):
+    """pytest-markdown-docs cannot see this print (it turns capture off around a fence); the
+    engine's runner, replaying every fence for the matrix and the other platforms, can."""
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snips").mkdir()
+    (tmp_path / "snips" / "loud.py").write_text('def shout():\n    print("hello")\n')
+    (tmp_path / "page.md").write_text(
+        '```{.python title="loud.py"}\n--8<-- "loud.py"\n```\n\n'
+        '```{.python title="main.py"}\nfrom loud import shout\n\nshout()\n```\n\n'
+        '```bash\npython main.py\n```\n\n```{.text title="Expected output"}\nhello\n```\n\n'
+        "```python\nfrom loud import shout\n\nshout()\n```\n")
+    data = matrix.bundle([tmp_path / "page.md"], tmp_path / "mkdocs.yml", tmp_path)
+    verdicts = matrix.verdicts(data, {"here": replay.replay(data)})
+    assert matrix.describe(verdicts).splitlines() == [
+        "page.md:11: identical", "page.md:19: Python fence, FAILED",
+        "    here: the Python fence wrote 1 line(s): 'hello'..."]
