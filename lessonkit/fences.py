@@ -31,7 +31,8 @@ def option_problem(attrs: dict) -> str:
 def printing(code: str, fence_line: int) -> str:
     """Why `code` (a fence opening at page line `fence_line`) prints, or "" when its text shows
     no output. A REPL echoes the value of a bare top-level expression; the value of a bare call
-    (e.g. `torch.manual_seed(0)`) cannot be read from the text and is left to the runs."""
+    (e.g. `torch.manual_seed(0)`) cannot be read from the text: tests/test_reader_env.py pastes
+    every fence into a real REPL and the kernel matrix replays it with its output captured."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
