@@ -93,7 +93,9 @@ class Fences:
         folder = Path(tempfile.mkdtemp(prefix=f"{item.path.stem}-line{block.line}-",
                                        dir=self.tmp))
         for name, file_block in block.files.items():
-            (folder / name).write_text(file_block.code, encoding="utf-8")
+            # As the page shows it: pymdownx.snippets drops the section markers.
+            (folder / name).write_text(includes.without_markers(file_block.code),
+                                       encoding="utf-8")
         # A fence that seeds or draws leaves the process's random state (lessonkit's commands run
         # in this process too) as it found it.
         state = torch.random.get_rng_state()
@@ -110,6 +112,7 @@ class Fences:
     def record(self, path: Path, line: int, outcome: str, seconds: float) -> None:
         """Put the fence's outcome in the doc tests' record (reports/doctests.json), which the
         "Verified" notice reads: a page is verified only when its fences ran and passed too."""
+        self.outcomes.append(outcome)
         if self.config.pluginmanager.has_plugin("lessons"):
             run = pytest_plugin.lessons(self.config).page_run(path)
             run.records.append(report.BlockRecord(run.name, line, "python", outcome,
@@ -120,10 +123,6 @@ class Fences:
     def pytest_collect_file(self, file_path):
         if file_path.suffix == ".md":
             self.collected.append(Path(file_path))
-
-    def pytest_runtest_logreport(self, report):
-        if MARKER in report.keywords and report.when == "call":
-            self.outcomes.append(report.outcome)
 
     def pytest_terminal_summary(self, terminalreporter):
         fences = sum(block.kind == "python" for path in self.collected
