@@ -30,7 +30,9 @@ build: $(STAMP)  ## build the site into site/
 
 test: $(STAMP) $(CHROMIUM)  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
+	$(PY) -m pytest --markdown-docs --markdown-docs-syntax=superfences docs
+	$(PY) -m pytest tests
 
 test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen x MKL x threads)
 	$(PY) -m lessonkit.matrix --full

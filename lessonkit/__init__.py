@@ -6,6 +6,8 @@
 - `execute`: runs Python source in this process as `python FILE args` would, capturing output.
 - `compare`: compares printed output with an Expected output block, exactly or within a tolerance.
 - `pytest_plugin`: the doc tests (pytest11 entry point): pages and blocks as pytest items.
+- `markdown_docs`, `fences`: pytest-markdown-docs runs the plain Python fences (pytest11 entry
+  point with its documented hooks); what such a fence may be.
 - `report`: the doc tests' record of a run, written by the plugin and read by the hooks.
 - `sources`, `figures`, `notebooks`: the build's fingerprints, figures and notebooks.
 - `hooks`: the MkDocs hooks (math, downloads, verification notice).

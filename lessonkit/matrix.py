@@ -134,7 +134,8 @@ def block_verdict(block: dict, seen: dict) -> dict:
     doc tests judge it (`compare.judge`).
 
     `seen` maps a configuration name to its record of this block (output, exit codes or error)."""
-    verdict = {"line": block["line"], "status": "identical", "problems": {}, "varying": []}
+    verdict = {"line": block["line"], "kind": block.get("kind", ""), "status": "identical",
+               "problems": {}, "varying": []}
     expected = block.get("expected")
     # Read by the page reader already (an invalid tolerance never reaches a bundle).
     tolerance = (compare.parse_tolerance(expected["tolerance"])
@@ -202,7 +203,10 @@ def describe(report: list[dict]) -> str:
     for page in report:
         for block in page["blocks"]:
             deviation = block.get("largest_deviation")
-            lines.append(f"{page['page']}:{block['line']}: {block['status']}"
+            status = block["status"]
+            if block.get("kind") == "python":  # no output to compare: it passed or it did not
+                status = "Python fence, " + ("passed" if status == "identical" else "FAILED")
+            lines.append(f"{page['page']}:{block['line']}: {status}"
                          + (f" (largest deviation {deviation:.4g})" if deviation else ""))
             for name, reasons in block["problems"].items():
                 lines += [f"    {name}: {reason}" for reason in reasons]

@@ -2,7 +2,10 @@
 
 Every fence on a page is exactly one of:
 
-- `python`: Python code, run as its own fresh `__main__` module;
+- `python`: a plain Python fence (no file title): short statements a reader pastes into a REPL,
+  checking themselves with `assert` and printing nothing. pytest-markdown-docs runs them
+  (`lessonkit.markdown_docs`); one that prints or is followed by an Expected output is `invalid`
+  (`lessonkit.fences`);
 - `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
   saves; it runs when a later `python lab.py ...` command on the same page runs it. A page shows a
   file once, unless a later block says it replaces it (`replaces="why"`): commands then run the
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from lessonkit import fences
 from lessonkit.compare import parse_exit, parse_tolerance
 from lessonkit.sources import imported_modules
 
@@ -245,6 +249,10 @@ def read_page(text: str, expand=lambda code: code) -> Page:
         else:
             block.code = token.content
         _read_options(block)
+        if block.kind == "python":
+            problem = fences.option_problem(attrs) or fences.printing(block.code, block.line)
+            if problem:
+                block.kind, block.error = "invalid", problem
         blocks.append(block)
 
     # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
@@ -309,6 +317,8 @@ def _link(blocks: list) -> None:
         elif block.kind == "expected":
             if waiting is not None:
                 waiting.expected, compared, waiting = block, waiting, None
+                if compared.kind == "python":
+                    compared.kind, compared.error = "invalid", fences.FOLLOWED_BY_OUTPUT
             elif compared is not None:
                 block.kind = "invalid"
                 block.error = (f"a second Expected output in a row: the code at line "

@@ -1,10 +1,11 @@
 """pytest plugin (entry point `pytest11`): the lessons' Markdown pages are the tests.
 
 Each page is collected as a `LessonPage` and read once with `lessonkit.pages`: includes expanded as
-the site shows them, fences inside admonitions, details and tabs found. Every block that runs (a
-Python block, a `python FILE.py` command) and every block that is neither run, compared nor
-marked `notest="why"` becomes a `LessonBlock` item. Blocks run in this process (torch is imported
-once) and what they print is compared with the Expected output block after them.
+the site shows them, fences inside admonitions, details and tabs found. Every `python FILE.py`
+command and every block that is wrong (neither run, compared nor marked `notest="why"`; a plain
+Python fence that prints) becomes a `LessonBlock` item; plain Python fences are run by
+pytest-markdown-docs (`lessonkit.markdown_docs`), not here. Blocks run in this process (torch is
+imported once) and what they print is compared with the Expected output block after them.
 
 `--update-expected` rewrites those Expected output blocks from the real output instead of failing.
 Each run prints a per-page summary and writes the record of every block (`--lesson-report`,
@@ -51,7 +52,12 @@ class PageRun:
     collected: int = 0  # items of this page collected; all of them ran in a full run of the page
 
     def fully_run(self) -> bool:
-        return sum(record.kind != "expected" for record in self.records) == self.collected
+        # Plain Python fences are recorded by lessonkit.markdown_docs, not collected here: a run
+        # without --markdown-docs is a partial run of a page that has them.
+        fences = sum(block.kind == "python" for block in self.page.blocks)
+        kinds = [record.kind for record in self.records]
+        return (sum(kind not in ("expected", "python") for kind in kinds) == self.collected
+                and kinds.count("python") == fences)
 
 
 class Lessons:
@@ -104,7 +110,8 @@ class LessonPage(pytest.File):
     def collect(self):
         run = lessons(self.config).page_run(self.path)
         for block in run.page.blocks:
-            if block.runs or block.kind == "invalid":
+            # Plain Python fences are pytest-markdown-docs' (lessonkit.markdown_docs).
+            if (block.runs and block.kind != "python") or block.kind == "invalid":
                 run.collected += 1
                 yield LessonBlock.from_parent(self, name=f"line{block.line}", run=run,
                                               block=block)
@@ -229,7 +236,7 @@ def pytest_sessionfinish(session):
     # a partial run (-k, -x, one page) never replaces what a full run recorded for it.
     ran = [(run, summary) for run, summary in zip(state.runs.values(), state.summaries,
                                                   strict=True)
-           if run.records and (run.fully_run() or summary.failed
+           if any(block.runs for block in run.page.blocks) and (run.fully_run() or summary.failed
                                or earlier is None or earlier.page(run.name) is None)]
     if not ran:
         return

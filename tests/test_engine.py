@@ -173,20 +173,12 @@ def test_a_command_other_than_python_fails(lessons):
     ])
 
 
-def test_python_blocks_run_in_fresh_namespaces(lessons):
-    page = "```python\nx = 1\n```\n\n```python\nprint(x)\n```\n"
+def test_commands_run_in_fresh_namespaces(lessons):
+    page = ('```{.python title="a.py"}\nx = 1\n```\n\n```bash\npython a.py\n```\n\n'
+            '```{.python title="b.py"}\nprint(x)\n```\n\n```bash\npython b.py\n```\n')
     result = lessons(page)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*NameError: name 'x' is not defined"])
-
-
-def test_a_continuation_block_continues_the_previous_namespace(lessons):
-    page = ("```python\nx = 20\n```\n\n```{.python continuation}\nprint(x + 1)\n```\n\n"
-            '```{.text title="Expected output"}\n21\n```\n')
-    lessons(page).assert_outcomes(passed=2)
-    result = lessons(page.replace("```python\nx = 20\n```\n\n", ""))
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["page.md:1: a continuation block with no Python block before it"])
 
 
 def test_exit_status_is_checked(lessons):
@@ -358,7 +350,8 @@ def test_warnings_match_a_fresh_interpreter_on_every_run(tmp_path):
 
 def test_a_type_error_runs_the_block_once(lessons, pytester):
     marks = pytester.path / "marks.txt"
-    page = f'```python\nopen({str(marks)!r}, "a").write("ran\\n")\nraise TypeError("no")\n```\n'
+    page = (f'```{{.python title="t.py"}}\nopen({str(marks)!r}, "a").write("ran\\n")\n'
+            'raise TypeError("no")\n```\n\n```bash\npython t.py\n```\n')
     result = lessons(page)
     result.assert_outcomes(failed=1)
     assert marks.read_text() == "ran\n"
@@ -367,16 +360,18 @@ def test_a_type_error_runs_the_block_once(lessons, pytester):
 
 def test_each_block_starts_from_the_same_torch_seed(lessons):
     # The first block draws, then seeds; the next must draw from the same fresh state again.
-    page = ('```python\nimport torch\n\nopen("first.txt", "w").write(str(torch.rand(3)))\n'
-            "torch.manual_seed(0)\n```\n\n"
-            '```python\nimport torch\n\nprint(open("first.txt").read() == str(torch.rand(3)))\n'
-            '```\n\n```{.text title="Expected output"}\nTrue\n```\n')
+    page = ('```{.python title="first.py"}\nimport torch\n\n'
+            'open("first.txt", "w").write(str(torch.rand(3)))\ntorch.manual_seed(0)\n```\n\n'
+            '```bash\npython first.py\n```\n\n'
+            '```{.python title="second.py"}\nimport torch\n\n'
+            'print(open("first.txt").read() == str(torch.rand(3)))\n```\n\n'
+            '```bash\npython second.py\n```\n\n```{.text title="Expected output"}\nTrue\n```\n')
     lessons(page).assert_outcomes(passed=2)
 
 
 def test_update_mode_keeps_a_last_line_without_newline(lessons, pytester):
-    page = ('```python\nprint("a")\nprint("b", end="")\n```\n\n'
-            '```{.text title="Expected output"}\nstale\n```\n')
+    page = ('```{.python title="ab.py"}\nprint("a")\nprint("b", end="")\n```\n\n'
+            '```bash\npython ab.py\n```\n\n```{.text title="Expected output"}\nstale\n```\n')
     lessons(page, "--update-expected").assert_outcomes(passed=1)
     fixed = page.replace("stale\n", "a\nb\n")
     assert (pytester.path / "page.md").read_text() == fixed

@@ -10,6 +10,7 @@ torch warn), output that only a fresh process prints.
 import functools
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -116,4 +117,39 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
     texts = shown_files(html_page.read_text(encoding="utf-8"), page)
     failures = run_as_reader(page, str(path.relative_to(ROOT)), texts, tmp_path,
                              reader_env(python))
+    assert not failures, "\n\n".join(failures)
+
+
+def fence_pages() -> list[Path]:
+    return [path for path in sorted((ROOT / "docs").rglob("*.md"))
+            if any(block.kind == "python" for block in read(path).blocks)]
+
+
+@pytest.mark.parametrize("path", fence_pages(), ids=lambda path: path.name)
+def test_every_python_fence_pasted_into_a_readers_repl_prints_nothing(path, tmp_path):
+    """A plain Python fence is what a reader pastes into `python` started in their folder of
+    saved files: a real REPL, in a venv holding only the page's install line, in which a blank
+    line ends a compound statement and a bare expression shows its value. It must print nothing:
+    no echoed value, no traceback (pytest-markdown-docs runs it with exec, which shows neither)."""
+    page = read(path)
+    python = reader_python(install_requirements(page))
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    failures, chain = [], ""
+    for block in page.blocks:
+        if block.kind != "python":
+            continue
+        chain = (chain if "continuation" in block.attrs else "") + block.code + "\n\n"
+        folder = tmp_path / f"line{block.line}"
+        folder.mkdir()
+        for name, file_block in block.files.items():
+            (folder / name).write_text(includes.without_markers(file_block.code),
+                                       encoding="utf-8")
+        done = subprocess.run([str(python), "-q", "-i"], input=chain, cwd=folder, env=env,
+                              text=True, capture_output=True, timeout=600)
+        # The REPL writes its prompts to stderr; anything else there is a traceback.
+        errors = re.sub(r"(>>> |\.\.\. )", "", done.stderr).strip()
+        if done.stdout or errors:
+            failures.append(f"{path.relative_to(ROOT)}:{block.line}: the REPL showed\n"
+                            f"{done.stdout}{errors}")
     assert not failures, "\n\n".join(failures)
