@@ -56,6 +56,14 @@ for name, beta, (x, model, history) in (
     print(f"  {name}: kl={history[-1][1]:.4f} per dimension {per_dimension}"
           f" share {kl_share(history, beta):.0%} recon={history[-1][0]:.4f}")
 
+# Burda et al. (2016): a latent dimension is active when its mean code
+# varies with the input, by a variance above 0.01.
+x, model, _ = healthy
+activity = latent_means(model, x).var(dim=0, correction=0).tolist()
+inactive = [n + 1 for n, a in enumerate(activity) if a <= 0.01]
+print(f"  healthy, beta 0.05: activity {rounded(activity)}, "
+      f"inactive dimensions {inactive}")
+
 print("generated samples (500 from N(0, I))")
 x, model, _ = healthy
 samples = prior_samples(model)

@@ -1,8 +1,6 @@
-"""What beta means: the loss of ignoring the input against the loss of
-using a code for the cluster, and the largest beta at which a code pays.
+"""What beta means: when a code of the cluster pays, predicted, and the
+lab trained at nine values of beta to see where its code switches off.
 
-With the lab's mean reductions beta = 2 sigma^2 d / D: sigma is the noise
-the decoder assumes, d = 2 latent dimensions, D = 2 data coordinates.
 Needs tiny_vae_2d.py beside it.
 """
 
@@ -13,39 +11,62 @@ import torch
 from tiny_vae_2d import SEED, TinyVAE, make_data, train
 
 D = d = 2  # data coordinates, latent dimensions
+BETAS = (0.05, 0.5, 1.0, 1.5, 1.75, 2.25, 2.5, 3.0, 4.0)
+ON = 0.01  # a final KL below this: the code says (almost) nothing
 
 
 def recon_bounds(x):
-    """(recon of ignoring the input, most a code of the cluster can save):
-    mean squared errors over points and coordinates, as the lab's recon."""
+    """(recon of ignoring the input, the most a code of the cluster can
+    save), as the lab measures recon: a mean over points and coordinates."""
     data = x.double()
-    halves = data[:128], data[128:]  # the clusters at (1, 0) and (-1, 0)
     # Ignore the input: the best single output is the mean of all the data.
     ignore = (data - data.mean(0)).pow(2).mean().item()
     # Know the cluster for sure: the best output is that cluster's mean.
-    within = torch.cat([h - h.mean(0) for h in halves]).pow(2).mean().item()
-    return ignore, ignore - within
+    within = torch.cat([c - c.mean(0) for c in (data[:128], data[128:])])
+    return ignore, ignore - within.pow(2).mean().item()
 
 
-def threshold(x):
-    """The beta below which even a faint code of the cluster lowers the
-    loss (see the page): 2 d / D times the variance it can explain."""
+def widest_variance(x):
+    """The data's variance along its widest direction (the largest
+    eigenvalue of its covariance): all a faint code can explain."""
+    covariance = torch.cov(x.double().T, correction=0)
+    return torch.linalg.eigvalsh(covariance).max().item()
+
+
+def thresholds(x):
+    """(beta below which knowing the cluster for sure pays, beta below
+    which a faint code pays): see the page for both."""
     _, saving = recon_bounds(x)
-    return 2 * d * saving
+    one_bit = math.log(2) / d  # ln 2 nats, averaged over d dimensions
+    return saving / one_bit, 2 * d / D * widest_variance(x)
+
+
+def lab_run(beta):
+    """(recon, kl) of the lab's last epoch at this beta."""
+    torch.manual_seed(SEED)  # the lab's data, weights and every eps, in order
+    x = make_data()
+    recon, kl, _ = train(TinyVAE(), x, beta=beta, report=False)[-1]
+    return recon, kl
 
 
 if __name__ == "__main__":
-    torch.manual_seed(SEED)  # the lab's data and training run, quietly
+    torch.manual_seed(SEED)
     x = make_data()
-    lab_recon, lab_kl, _ = train(TinyVAE(), x, report=False)[-1]
     ignore, saving = recon_bounds(x)
-    one_bit = math.log(2) / d  # ln 2 nats, averaged over the d dimensions
-    print(f"beta=0.05 means decoder sigma={math.sqrt(0.05 * D / (2 * d)):.3f}"
-          " (each cluster's spread: 0.15)")
-    print(f"ignore the input:  recon={ignore:.3f} kl=0 loss={ignore:.3f}")
-    print(f"the lab's code:    recon={lab_recon:.3f} kl={lab_kl:.3f} "
-          f"loss={lab_recon + 0.05 * lab_kl:.3f}")
-    print(f"the whole cluster: saves at most {saving:.3f}, kl at least "
-          f"{one_bit:.3f}: pays while beta < {saving / one_bit:.2f}")
-    print(f"a faint code, m small: saves {saving:.3f} * m^2, kl m^2 / {2 * d}"
-          f": pays while beta < {threshold(x):.2f}")
+    sure, faint = thresholds(x)
+    print(f"ignore the input: recon={ignore:.3f}, kl=0")
+    print(f"the cluster for sure: recon -{saving:.3f} at most, kl "
+          f"+{math.log(2) / d:.3f} at least: pays while beta < {sure:.2f}")
+    print(f"a faint code: recon -{widest_variance(x) / D:.3f} m^2, "
+          f"kl +m^2/{2 * d}: pays while beta < {faint:.2f}")
+    on = []
+    for beta in BETAS:
+        recon, kl = lab_run(beta)
+        on.append(kl >= ON)
+        print(f"beta={beta:<4g} kl={kl:.4f} recon={recon:.4f} "
+              f"code {'on' if on[-1] else 'off'}")
+    last_on = max(b for b, used in zip(BETAS, on, strict=True) if used)
+    first_off = min(b for b, used in zip(BETAS, on, strict=True) if not used)
+    where = "between them" if last_on < faint < first_off else "NOT between"
+    print(f"code on up to beta={last_on:g}, off from beta={first_off:g}; "
+          f"predicted {faint:.2f}: {where}")
