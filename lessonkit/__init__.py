@@ -8,5 +8,6 @@
 - `pytest_plugin`: the doc tests (pytest11 entry point): pages and blocks as pytest items.
 - `report`: the doc tests' record of a run, written by the plugin and read by the hooks.
 - `sources`, `figures`, `notebooks`: the build's fingerprints, figures and notebooks.
-- `hooks`: the MkDocs hooks (math, downloads, verification notice).
+- `reading_time`: a page's reading time and the home page's lesson table, from the pages.
+- `hooks`: the MkDocs hooks (math, downloads, verification notice, placeholders).
 """
