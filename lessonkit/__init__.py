@@ -10,5 +10,6 @@
   point with its documented hooks); what such a fence may be.
 - `report`: the doc tests' record of a run, written by the plugin and read by the hooks.
 - `sources`, `figures`, `notebooks`: the build's fingerprints, figures and notebooks.
-- `hooks`: the MkDocs hooks (math, downloads, verification notice).
+- `reading_time`: a page's reading time and the home page's lesson table, from the pages.
+- `hooks`: the MkDocs hooks (math, downloads, verification notice, placeholders).
 """

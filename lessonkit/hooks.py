@@ -14,6 +14,10 @@
   content in a `<template>` until a reader opens them (lessonkit.codehtml, docs/assets/lessons.js).
 - A page with code shows under its title what the tests proved about this version of it: a table
   fed from the reports that `make test` writes (lessonkit.verification).
+- `{{ reading_time }}` becomes the page's time computed from the page itself, and
+  `{{ lesson_table }}` the table of the nav's lessons (lessonkit.reading_time); any other
+  placeholder fails the build.
+- Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
@@ -29,8 +33,17 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import codehtml, figures, includes, notebooks, pages, report, verification
-from lessonkit.includes import snippet_dirs
+from lessonkit import (
+    codehtml,
+    figures,
+    includes,
+    notebooks,
+    pages,
+    reading_time,
+    report,
+    verification,
+)
+from lessonkit.includes import snippet_dirs, without_markers
 
 NOTEBOOK_DIR = "notebooks/"
 
@@ -72,7 +85,9 @@ def on_files(files, config):
     cache = includes.cache_dir(Path(config.config_file_path))
     for folder in _snippet_dirs(config):
         for path in sorted(folder.glob("*.py")):
-            files.append(File.generated(config, f"downloads/{path.name}", abs_src_path=str(path)))
+            # The file as the page shows it: section markers are for the includes, not the reader.
+            shown = without_markers(path.read_text(encoding="utf-8"))
+            files.append(File.generated(config, f"downloads/{path.name}", content=shown))
         try:
             drawn = figures.draw(folder, cache)
         except figures.FigureError as error:
@@ -95,6 +110,7 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     config_file = Path(config.config_file_path)
     expand = functools.partial(includes.expand, config_file=config_file)
+    markdown = fill_placeholders(markdown, page, config, expand)
     page_code = pages.read_page(markdown, expand)
     runnable = [block for block in page_code.blocks if block.runs]
     if not runnable:
@@ -108,6 +124,19 @@ def on_page_markdown(markdown, page, config, files):
     if not title.startswith("# "):
         return notice + "\n" + markdown
     return title + newline + "\n" + notice + "\n" + rest
+
+
+def fill_placeholders(markdown, page, config, expand) -> str:
+    """`{{ reading_time }}` and `{{ lesson_table }}` filled in; an unknown placeholder fails."""
+    minutes = reading_time.cost(markdown, expand).minutes
+    values = {"reading_time": reading_time.minutes_text(minutes)}
+    try:
+        if "lesson_table" in markdown:  # read the other pages only where the table is wanted
+            found = reading_time.lessons(config.nav, Path(config.docs_dir), expand)
+            values["lesson_table"] = reading_time.lesson_table(found, page.file.src_uri)
+        return reading_time.fill(markdown, values, page.file.src_uri)
+    except reading_time.PlaceholderError as error:
+        raise PluginError(str(error)) from error
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,

@@ -20,32 +20,32 @@ def evidence(history, points, data, beta):
     last_recons = [recon for recon, _, _ in history[-20:]]
     wobble = max(last_recons) - min(last_recons)
     if recon_last >= 0.5 * recon_first:
-        recon_verdict = "warning: stays high"
+        recon_verdict = "warning: barely fell"
     elif wobble > 0.5 * recon_last:
-        recon_verdict = "warning: still moving"
+        recon_verdict = "warning: not settled yet"
     else:
-        recon_verdict = "healthy: decreases and stabilizes"
+        recon_verdict = "healthy: fell, then settled"
     if kl_last < 0.01:
-        kl_verdict = "warning: collapses to zero"
+        kl_verdict = "warning: near zero, the code is unused"
     elif kl_last > KL_UNCHECKED:
-        kl_verdict = "warning: grows unchecked"
+        kl_verdict = "warning: large, codes far outside the prior"
     elif recon_last >= 0.5 * recon_first:
-        kl_verdict = "warning: dominates the loss"
+        kl_verdict = "warning: code in use, but recon barely fell"
     else:
-        kl_verdict = "healthy: nonzero but controlled"
+        kl_verdict = "healthy: in use and bounded"
     spread = points.std(dim=0).norm().item()
     data_spread = data.std(dim=0).norm().item()
     distances = torch.cdist(points, data).min(dim=1).values
     near = (distances <= NEAR).sum().item()
     if spread < 0.25 * data_spread:
-        sample_verdict = "warning: all similar"
+        sample_verdict = "warning: bunched in one spot"
     elif near < len(points) / 2:
-        sample_verdict = "warning: meaningless (off the data)"
+        sample_verdict = "warning: mostly off the data"
     else:
-        sample_verdict = "healthy: plausible and diverse"
-    if "collapses" in kl_verdict or "dominates" in kl_verdict:
+        sample_verdict = "healthy: on the data, spread out"
+    if "unused" in kl_verdict or "barely" in kl_verdict:
         probe = "lower --beta"
-    elif "unchecked" in kl_verdict:
+    elif "outside" in kl_verdict:
         probe = "raise --beta"
     else:
         probe = "rerun with --beta 0 and --beta 0.5 and compare the samples"

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from tiny_vae_2d import SEED, TinyVAE, make_data, sample, train
+from tiny_vae_2d import REPORT_EPOCHS, SEED, TinyVAE, make_data, sample, train
 
 torch.manual_seed(SEED)
 x = make_data()
@@ -12,6 +12,10 @@ model = TinyVAE()
 # activation differs between the two runs.
 model.decoder[1] = nn.Tanh()
 print(model.decoder)
-train(model, x)
+history = train(model, x, report=False)
+for epoch in REPORT_EPOCHS:
+    recon, kl, loss = history[epoch - 1]
+    # kl to 2 decimals: its 3rd and 4th move between CPUs (kernel matrix)
+    print(f"epoch={epoch:03d} recon={recon:.4f} kl={kl:.2f} loss={loss:.4f}")
 print("generated_points")
 print([[round(v, 3) for v in row.tolist()] for row in sample(model)])

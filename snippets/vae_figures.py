@@ -26,6 +26,7 @@ from vae_experiments import (  # noqa: E402
     run_warmup,
     share_near_data,
 )
+from what_beta_means import lab_run, thresholds  # noqa: E402
 
 THEMES = {
     "light": {"text": "#1f2328", "grid": "#d0d7de", "data": "#8c959f", "accent": "#3f51b5",
@@ -176,7 +177,7 @@ def _curves(ax, series, ylabel):
 def diagnostics_reconstruction():
     fig, ax = plt.subplots(figsize=(7, 3.2))
     _curves(ax, [("healthy: β = 0.05", [h[0] for h in run(beta=0.05)[2]], colors["accent"]),
-                 ("warning: β = 2", [h[0] for h in run(beta=2.0)[2]], colors["second"])],
+                 ("warning: β = 4", [h[0] for h in run(beta=4.0)[2]], colors["second"])],
             "reconstruction loss (log)")
     return fig
 
@@ -184,8 +185,8 @@ def diagnostics_reconstruction():
 def diagnostics_kl():
     fig, ax = plt.subplots(figsize=(7, 3.2))
     _curves(ax, [("healthy: β = 0.05", [h[1] for h in run(beta=0.05)[2]], colors["accent"]),
-                 ("dominates: β = 1", [h[1] for h in run(beta=1.0)[2]], colors["third"]),
-                 ("collapsed: β = 2", [h[1] for h in run(beta=2.0)[2]], colors["second"])],
+                 ("too strong: β = 1", [h[1] for h in run(beta=1.0)[2]], colors["third"]),
+                 ("switched off: β = 4", [h[1] for h in run(beta=4.0)[2]], colors["second"])],
             "KL term (log)")
     return fig
 
@@ -202,9 +203,9 @@ def _sample_panels(panels):
 
 
 def diagnostics_samples():
-    healthy, collapsed = run(beta=0.05), run(beta=2.0)
+    healthy, off = run(beta=0.05), run(beta=4.0)
     return _sample_panels([("healthy: β = 0.05", healthy[0], prior_samples(healthy[1])),
-                           ("collapsed: β = 2", collapsed[0], prior_samples(collapsed[1]))])
+                           ("code switched off: β = 4", off[0], prior_samples(off[1]))])
 
 
 def diagnostics_interpolation():
@@ -244,6 +245,32 @@ def warmup():
     return fig
 
 
+SWEEP = (0.05, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1, 2.2, 2.3, 2.5, 2.75,
+         3.0, 3.5, 4.0)
+
+
+def beta_sweep():
+    """Final KL and recon of the lab over beta, with the two predicted break-evens."""
+    x, _, _ = run()
+    sure, faint = thresholds(x)
+    finals = [lab_run(beta) for beta in SWEEP]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+    top.plot(SWEEP, [kl for _, kl in finals], "-o", color=colors["second"], markersize=4)
+    top.set(yscale="log", ylabel="final KL (log)")
+    bottom.plot(SWEEP, [recon for recon, _ in finals], "-o", color=colors["accent"],
+                markersize=4)
+    bottom.set(ylabel="final recon", xlabel="β (KL weight)")
+    for ax in (top, bottom):
+        ax.axvline(sure, color=colors["text"], linestyle=":", linewidth=1)
+        ax.axvline(faint, color=colors["text"], linestyle="--", linewidth=1)
+    top.text(faint, top.get_ylim()[1], f" a faint code pays below {faint:.2f}", va="top",
+             fontsize=9)
+    bottom.text(sure, bottom.get_ylim()[1], f"the cluster for sure pays below {sure:.2f} ",
+                ha="right", va="top", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {
     "training-curves": training_curves,
     "data-and-samples": data_and_samples,
@@ -257,6 +284,7 @@ FIGURES = {
     "diagnostics-interpolation": diagnostics_interpolation,
     "models": models,
     "warmup": warmup,
+    "beta-sweep": beta_sweep,
 }
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def build(project, snippets: dict, nav: str = "") -> subprocess.CompletedProcess:
-    """Build a one-page site whose snippets are `snippets`, with the project's own hooks."""
+def build(project, snippets: dict, nav: str = "", page: str = "# A page\n"
+          ) -> subprocess.CompletedProcess:
+    """Build a one-page site (`page`) whose snippets are `snippets`, with the project's hooks."""
     (project / "docs").mkdir()
-    (project / "docs" / "index.md").write_text("# A page\n")
+    (project / "docs" / "index.md").write_text(page)
     (project / "snippets").mkdir()
     for name, code in snippets.items():
         (project / "snippets" / name).write_text(textwrap.dedent(code))

@@ -1,0 +1,154 @@
+"""The reading time and the home page's lesson table are computed from the pages themselves
+(lessonkit.reading_time), and an unknown placeholder fails the build."""
+
+import re
+import textwrap
+
+import pytest
+from mkdocs.utils.meta import get_data
+
+from lessonkit import includes
+from lessonkit.reading_time import Cost, PlaceholderError, cost, fill, lesson_table, lessons
+from tests.conftest import ROOT
+from tests.site_html import code_blocks
+from tests.test_build import build
+
+PAGE = textwrap.dedent("""\
+    # A lesson
+
+    One two three four five, with `inline code` and a [link text](other.md).
+
+    ![alt words are not read as prose](figures/a.svg#only-light){ loading=lazy }
+    ![alt words are not read as prose](figures/a-dark.svg#only-dark){ loading=lazy }
+
+    $$
+    x = y + z
+    $$
+
+    ```{.python title="lab.py"}
+    print("one")
+    print("two")
+    ```
+
+    ```bash
+    python lab.py
+    python lab.py --beta 2
+    ```
+
+    ```{.text title="Expected output"}
+    one
+    two
+    ```
+
+    ```{.text notest="installs packages"}
+    pip install torch==2.13.0
+    ```
+    """)
+
+
+def test_a_page_is_counted_as_its_reader_meets_it():
+    # Prose: "A lesson" (2), "One two three four five with and a link text" (10); the image, the
+    # formula, inline code and code fences are not prose. The light/dark figure pair is one
+    # figure, the formula another. Code and output lines: 2 + 2. Commands: 2 runs + 1 install.
+    assert cost(PAGE) == Cost(words=12, code_lines=4, figures=2, commands=3)
+
+
+def test_minutes_add_every_part_and_round_to_five():
+    assert Cost(words=0, code_lines=0, figures=0, commands=0).minutes == 5  # never 0
+    assert Cost(words=2000, code_lines=0, figures=0, commands=0).minutes == 10
+    # 2000 words (10 min) + 150 lines (10 min) + 6 figures (3 min) + 8 commands (8 min) = 31.
+    assert Cost(words=2000, code_lines=150, figures=6, commands=8).minutes == 30
+    assert Cost(words=2000, code_lines=150, figures=12, commands=8).minutes == 35  # 34 min
+
+
+def test_included_code_counts_as_shown(tmp_path):
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    (snippets / "lab.py").write_text("# --8<-- [start:a]\nA = 1\n# --8<-- [end:a]\nB = 2\n")
+    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent("""\
+        site_name: fixture
+        markdown_extensions:
+          - pymdownx.snippets:
+              base_path: [snippets]
+              check_paths: true
+        """))
+    page = '```{.python title="lab.py"}\n--8<-- "lab.py"\n```\n\n```bash\npython lab.py\n```\n'
+
+    def expand(code):
+        return includes.expand(code, config_file=tmp_path / "mkdocs.yml")
+
+    assert cost(page, expand).code_lines == 2  # A = 1 and B = 2: markers are not shown
+
+
+def test_placeholders_are_filled_in_prose_only():
+    text = ("About {{ reading_time }}.\n\n`{{ kept }}` in inline code\n\n"
+            "```python\nprint('{{ kept }}')\n```\n")
+    filled = fill(text, {"reading_time": "35 minutes"}, "page.md")
+    assert filled.startswith("About 35 minutes.")
+    assert filled.count("{{ kept }}") == 2
+
+
+def test_an_unknown_placeholder_is_refused_naming_page_and_line():
+    with pytest.raises(PlaceholderError, match=r"page\.md:3: unknown placeholder '\{\{ readng_time "
+                                                r"\}\}'; the build knows \{\{ reading_time \}\}"):
+        fill("# T\n\nAbout {{ readng_time }}.\n", {"reading_time": "5 minutes"}, "page.md")
+
+
+def test_the_table_has_a_row_for_each_nav_page_with_a_description(tmp_path):
+    (tmp_path / "a.md").write_text("---\ndescription: do A\n---\n# Lesson A\n\nwords " * 1)
+    (tmp_path / "b.md").write_text("# No description, no row\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.md").write_text("---\ndescription: do C | and more\n---\n# C\n")
+    nav = [{"Home": "index.md"}, {"First": "a.md"}, "b.md",
+           {"More": [{"Third": "sub/c.md"}, {"A notebook": "notebooks/n.ipynb"}]}]
+    found = lessons(nav, tmp_path)
+    assert [(lesson.title, lesson.path, lesson.description) for lesson in found] == [
+        ("First", "a.md", "do A"), ("Third", "sub/c.md", "do C | and more")]
+    assert lesson_table(found, "index.md").split("\n")[2:] == [
+        "| [First](a.md) | do A | 5 min |",
+        "| [Third](sub/c.md) | do C \\| and more | 5 min |"]
+    assert "(../a.md)" in lesson_table(found, "sub/index.md")
+    with pytest.raises(PlaceholderError, match="no page of the nav has a description"):
+        lesson_table([], "index.md")
+
+
+def test_an_unknown_placeholder_fails_the_build(tmp_path):
+    result = build(tmp_path, {}, page="# A page\n\nAbout {{ reading_tme }}.\n")
+    assert result.returncode != 0
+    assert "index.md:3: unknown placeholder '{{ reading_tme }}'" in result.stderr
+
+
+def _lesson_pages():
+    config = includes.mkdocs_config(ROOT / "mkdocs.yml")
+
+    def expand(code):
+        return includes.expand(code, config_file=ROOT / "mkdocs.yml")
+
+    return lessons(config["nav"], ROOT / "docs", expand)
+
+
+def test_every_lesson_shows_its_computed_time_and_the_home_page_lists_it(built_site):
+    found = _lesson_pages()
+    assert found, "no page of the nav declares a description"
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "{{" not in home
+    for lesson in found:
+        row = re.search(rf'<a href="{re.escape(lesson.path[:-3])}/">{re.escape(lesson.title)}'
+                        r"</a></td>\s*<td>(?P<description>.*?)</td>\s*<td>(?P<time>.*?)</td>", home)
+        assert row, f"the home page has no row for {lesson.path}"
+        assert row["time"] == f"{lesson.minutes} min"
+        page = (built_site / lesson.path[:-3] / "index.html").read_text(encoding="utf-8")
+        assert "{{" not in re.sub(r"<code.*?</code>", "", page, flags=re.DOTALL)
+        markdown, _ = get_data((ROOT / "docs" / lesson.path).read_text(encoding="utf-8"))
+        if "{{ reading_time }}" in markdown:
+            assert f"{lesson.minutes} minutes" in page, lesson.path
+
+
+def test_downloads_serve_the_code_as_the_page_shows_it(built_site):
+    for path in sorted((ROOT / "snippets").glob("*.py")):
+        served = (built_site / "downloads" / path.name).read_text(encoding="utf-8")
+        assert "--8<--" not in served, path.name
+        assert served == includes.without_markers(path.read_text(encoding="utf-8"))
+    shown = dict(code_blocks((built_site / "vae-basics" / "index.html").read_text("utf-8")))
+    assert (built_site / "downloads" / "tiny_vae_2d.py").read_text("utf-8") == \
+        shown["tiny_vae_2d.py"]
