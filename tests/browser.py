@@ -135,8 +135,8 @@ new PerformanceObserver(list => {
 }).observe({type: 'longtask', buffered: true});
 """
 
-# What the reader's browser holds as elements, folded blocks closed (their content waits in a
-# <template>, which is not part of the document until the block is opened).
+# What the reader's browser holds as elements (folded blocks' content included: it stays in the
+# page, for find-in-page and for readers without JavaScript).
 ELEMENT_COUNT = "document.querySelectorAll('*').length"
 
 # The page's full height with every block laid out (content-visibility skips the off-screen
@@ -160,6 +160,5 @@ CODE_WIDER_THAN_ITS_BLOCK = """() => [...document.querySelectorAll('pre > code')
 
 
 def open_folded_blocks(page):
-    """Open every folded block and wait until lessons.js has moved each one's content in."""
+    """Open every folded block, as a reader clicking each one."""
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    page.wait_for_function("!document.querySelector('details > template.lesson-folded')")
