@@ -40,6 +40,14 @@ PYTHON = "reports/python.json"  # make test-python
 HISTORY = "reports/history"  # dated copies of the slow runs' reports: KIND-DATE.json
 KEEP = 8  # dated copies kept per kind
 PLATFORMS = {"x86_64": "x86-64", "AMD64": "x86-64", "aarch64": "arm64", "arm64": "arm64"}
+# For a reader whose run prints other numbers: the last paragraph of the folded details.
+IF_YOURS_DIFFER = (
+    "If your numbers differ: macOS, Windows and other builds of torch (conda, CUDA or ROCm, a "
+    "GPU) are not among the runs above. The outputs this page says may differ can change in "
+    "their last digits; every other line should match exactly. Check that `python -c \"import "
+    "sys, torch; print(sys.version, torch.__version__)\"` shows a Python and the torch named "
+    "above, then report the line that differs, with that output, your system and CPU, in the "
+    "project's issue tracker.")
 WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -335,10 +343,11 @@ def notice(table: list[Row], tolerant: int = 0) -> str:
         if row.details:
             details += ["", f"Lines printed otherwise than on the page ({row.label}):", ""]
             details += [f"- {line}" for line in row.details]
-    if details and open_rows:
+    details += ["", IF_YOURS_DIFFER]
+    if open_rows:
         lines += ["", '    ??? note "How it was verified"', ""]
         lines += [f"        {line}" if line else "" for line in details]
-    elif details:
+    else:
         lines += [f"    {line}" if line else "" for line in details]
     return "\n".join(lines) + "\n"
 

@@ -60,3 +60,19 @@ def test_lab_block_as_shown_runs_and_prints_the_expected_output(built_site, tmp_
 
 def test_lab_download_is_the_snippet_byte_for_byte(built_site):
     assert (built_site / "downloads" / "tiny_vae_2d.py").read_bytes() == LAB.read_bytes()
+
+
+def test_the_home_page_names_the_python_versions_ci_verifies():
+    """The Python versions the home page names are those the doc tests use (pyproject.toml) and
+    the Python job of the Pages workflow replays every block with."""
+    import tomllib
+
+    home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    said = re.search(r"verified with Python ([\d.]+(?: and [\d.]+)*)", home)
+    assert said, "the home page does not say which Python versions the lessons are verified with"
+    pinned = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    doctests = re.search(r">=(\d+\.\d+)", pinned["project"]["requires-python"])[1]
+    workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    job = re.search(r"(?ms)^  python:\n.*?container: python:(\d+\.\d+)", workflow)
+    assert job, "the Pages workflow has no Python job in a python:X.Y container"
+    assert set(said[1].split(" and ")) == {doctests, job[1]}
