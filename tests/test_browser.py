@@ -369,12 +369,19 @@ FIRST_PROSE_TOP = """() => {
   return p ? p.getBoundingClientRect().top + window.scrollY : null;
 }"""
 
-# What sticks out sideways: the page's own width against the screen's, and the widest element.
+# What sticks out sideways: the page's own width against the screen's, and the elements that
+# reach past the screen's edge without a box of their own that scrolls (a code block or a table
+# that scrolls inside its own box is fine, as long as that box fits).
 SIDEWAYS = """() => {
   const width = document.documentElement.clientWidth;
-  const over = [...document.querySelectorAll('body *')].filter(e => {
+  const clipped = e => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    return false;
+  };
+  const over = [...document.querySelectorAll('article *, .md-footer *')].filter(e => {
     const box = e.getBoundingClientRect();
-    return box.width > 0 && box.right > width + 1 && !e.closest('.md-sidebar, .md-search');
+    return box.width > 0 && box.right > width + 1 && !clipped(e);
   }).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`);
   return {scroll: document.documentElement.scrollWidth, width, over: over.slice(0, 5)};
 }"""
