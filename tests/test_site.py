@@ -76,3 +76,12 @@ def test_the_home_page_names_the_python_versions_ci_verifies():
     job = re.search(r"(?ms)^  python:\n.*?container: python:(\d+\.\d+)", workflow)
     assert job, "the Pages workflow has no Python job in a python:X.Y container"
     assert set(said[1].split(" and ")) == {doctests, job[1]}
+
+
+def test_the_licenses_exist_and_every_pages_footer_names_them(built_site):
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    assert (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8").startswith(
+        "Creative Commons Attribution 4.0 International")
+    for page in pages(built_site):
+        footer = page.read_text(encoding="utf-8").partition('<footer class="md-footer">')[2]
+        assert "MIT license</a>" in footer and "CC BY 4.0</a>" in footer, page
