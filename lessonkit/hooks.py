@@ -129,7 +129,11 @@ def on_page_content(content, page, config, files):
         tex = html.unescape(match["inline"] if match["inline"] is not None else match["block"])
         display = "inline" if match["inline"] is not None else "block"
         try:
-            return convert(tex.strip(), display=display)
+            mathml = convert(tex.strip(), display=display)
+            # A wide formula scrolls inside its own box on a phone (lessons.css): reachable with
+            # the keyboard too (axe-core: scrollable-region-focusable).
+            return mathml.replace("<math ", '<math tabindex="0" ', 1) if display == "block" \
+                else mathml
         except Exception as error:
             raise PluginError(
                 f"{page.file.src_uri}: cannot render the formula {tex!r}: {error}"
