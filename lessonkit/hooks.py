@@ -10,10 +10,10 @@
   buttons for the notebook and the script.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
-- Highlighted code gets lighter HTML (same colours, fewer spans), and folded blocks keep their
-  content in a `<template>` until a reader opens them (lessonkit.codehtml, docs/assets/lessons.js).
-- A page with code shows under its title what the tests proved about this version of it: a table
-  fed from the reports that `make test` writes (lessonkit.verification).
+- Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.codehtml). Folded
+  blocks keep their content in the page: find-in-page reaches it, and it reads without scripts.
+- A page with code shows under its title what the tests proved about this version of it: one
+  line, the details folded, fed from the reports under reports/ (lessonkit.verification).
 - `{{ reading_time }}` becomes the page's time computed from the page itself, and
   `{{ lesson_table }}` the table of the nav's lessons (lessonkit.reading_time); any other
   placeholder fails the build.
@@ -119,7 +119,8 @@ def on_page_markdown(markdown, page, config, files):
     name = str(Path(page.file.abs_src_path).relative_to(root))
     notice = verification_notice(page_code, name, report.read(root / report.PATH),
                                  verification.load(root / verification.KERNELS),
-                                 verification.optional_rows(root, name, page_code))
+                                 verification.optional_rows(root, name, page_code),
+                                 verification.pinned_torch(root))
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
@@ -140,13 +141,16 @@ def fill_placeholders(markdown, page, config, expand) -> str:
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,
-                         kernels: dict | None, optional=()) -> str:
-    """The table under the page's title: what the doc tests' record and the kernel matrix's
+                         kernels: dict | None, optional=(), pinned: str = "") -> str:
+    """The notice under the page's title: what the doc tests' record and the kernel matrix's
     proved about this very version of the page, then the optional runs' rows
-    (lessonkit.verification)."""
-    return verification.notice([verification.doctest_row(record, name, page_code),
-                                verification.matrix_row(kernels, name, page_code.fingerprint()),
-                                *optional])
+    (lessonkit.verification). Its line counts the Expected outputs that declare a tolerance."""
+    tolerant = sum(1 for block in page_code.blocks
+                   if block.kind == "expected" and block.attrs.get("tolerance"))
+    return verification.notice([verification.doctest_row(record, name, page_code, pinned=pinned),
+                                verification.matrix_row(kernels, name, page_code.fingerprint(),
+                                                        pinned),
+                                *optional], tolerant)
 
 
 def on_page_content(content, page, config, files):
@@ -154,7 +158,11 @@ def on_page_content(content, page, config, files):
         tex = html.unescape(match["inline"] if match["inline"] is not None else match["block"])
         display = "inline" if match["inline"] is not None else "block"
         try:
-            return convert(tex.strip(), display=display)
+            mathml = convert(tex.strip(), display=display)
+            # A wide formula scrolls inside its own box on a phone (lessons.css): reachable with
+            # the keyboard too (axe-core: scrollable-region-focusable).
+            return mathml.replace("<math ", '<math tabindex="0" ', 1) if display == "block" \
+                else mathml
         except Exception as error:
             raise PluginError(
                 f"{page.file.src_uri}: cannot render the formula {tex!r}: {error}"
@@ -163,8 +171,7 @@ def on_page_content(content, page, config, files):
     content = _MATH.sub(to_mathml, content)
     if page.file.src_uri.startswith(NOTEBOOK_DIR):
         return content
-    # Light pages: fewer elements for highlighted code, none for folded blocks until opened.
-    return codehtml.defer_folded(codehtml.lighten_page(content))
+    return codehtml.lighten_page(content)  # light pages: fewer elements for highlighted code
 
 
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"'

@@ -8,10 +8,14 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
   (no chroot, no binfmt), the aarch64 wheels of torch and numpy unzipped next to it, run as
   `qemu-aarch64-static -L PREFIX PREFIX/usr/bin/python3.11`, once per CPU model;
 - latest: a venv with the newest torch, numpy and matplotlib that pip offers (report mode: only an
-  exception or a wrong exit status fails; lines that changed are listed old and new).
+  exception or a wrong exit status fails; lines that changed are listed old and new);
+- python: Python 3.13 with only the pages' install line: Debian trixie's python3.13 in a root
+  made with debootstrap under `.cache/python3.13` and entered with chroot, or (`--interpreter`,
+  CI's python:3.13 container) a venv of the given interpreter. Strict, like aarch64.
 
     python -m lessonkit.platforms arm64     # make test-arm64 -> reports/arm64.json
     python -m lessonkit.platforms latest    # make test-latest -> reports/latest.json
+    python -m lessonkit.platforms python    # make test-python -> reports/python.json
 """
 
 import argparse
@@ -32,7 +36,8 @@ ARM = ROOT / ".cache" / "arm64"
 PREFIX = ARM / "prefix"  # the arm64 root filesystem qemu sees (-L)
 SITE = ARM / "site-packages"  # the aarch64 wheels, unzipped; on PYTHONPATH
 LATEST_VENV = ROOT / ".cache" / "latest-venv"
-REPORTS = {"arm64": "reports/arm64.json", "latest": "reports/latest.json"}
+REPORTS = {"arm64": "reports/arm64.json", "latest": "reports/latest.json",
+           "python": "reports/python.json"}
 
 # The arm64 packages python3.11 needs (its Depends, from Debian 12), plus torch's C++ runtime.
 DEBS = ("python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libgcc-s1 "
@@ -140,6 +145,64 @@ def provision_latest() -> Path:
     return python
 
 
+# -- Python 3.13 -------------------------------------------------------------------------------
+
+PY313 = ROOT / ".cache" / "python3.13"
+PY313_ROOT = PY313 / "root"  # Debian trixie, made by debootstrap
+SUITE = "trixie"  # the Debian release whose python3 is 3.13
+# The host's CA bundle: the registry may be reached through a proxy only the host trusts.
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# Runs the root's venv python in a private mount namespace, so the mounts vanish with it (and
+# `make clean` can never delete through them): /proc (torch's cpuinfo reads it), and the folder
+# it is started in and /tmp (the bundle and the replay's result), at the same paths as outside.
+CHROOT_WRAPPER = """#!/bin/sh
+exec unshare --mount --propagation private /bin/sh -c '
+r="{root}"
+mount -t proc proc "$r/proc"
+for d in "$PWD" /tmp; do mkdir -p "$r$d" && mount --bind "$d" "$r$d"; done
+exec chroot "$r" /usr/bin/env -C "$PWD" /venv/bin/python "$@"' sh "$@"
+"""
+
+
+def provision_python(interpreter: str | None = None) -> Path:
+    """A Python 3.13 whose venv holds only the pages' install line (WHEELS); returns its python.
+    With `interpreter`: a venv of it under .cache/python3.13/venv. Without: Debian trixie's
+    python3.13 in a root made by debootstrap, entered with chroot (needs root)."""
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # PyPI's torch, as a reader gets it
+    if interpreter:
+        venv = PY313 / "venv"
+        if not (venv / "bin/python").is_file():
+            _run([interpreter, "-m", "venv", str(venv)], f"creating the venv {venv}")
+        _run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", *WHEELS],
+             f"pip install {' '.join(WHEELS)} into {venv}", env=env)
+        return venv / "bin/python"
+    if not (PY313_ROOT / "usr/bin/python3.13").is_file():
+        if not shutil.which("debootstrap"):
+            _run(_apt("update"), "apt-get update")
+            _run(_apt("install", "-y", "debootstrap"), "installing debootstrap with apt")
+        _run(["debootstrap", "--variant=minbase", "--include=python3.13,python3.13-venv", SUITE,
+              str(PY313_ROOT)], f"debootstrap of Debian {SUITE} into {PY313_ROOT}")
+    for name in ("etc/resolv.conf", "etc/ssl/certs/ca-certificates.crt"):
+        source = CA_BUNDLE if name.endswith(".crt") else Path("/") / name
+        if source.is_file():
+            (PY313_ROOT / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, PY313_ROOT / name)
+    if not (PY313_ROOT / "venv/bin/python").is_file():
+        _run(["chroot", str(PY313_ROOT), "python3.13", "-m", "venv", "/venv"],
+             f"creating /venv in {PY313_ROOT}")
+    wrapper = PY313 / "python3.13"
+    wrapper.write_text(CHROOT_WRAPPER.format(root=PY313_ROOT))
+    wrapper.chmod(0o755)
+    stamp = PY313_ROOT / "venv/.installed"
+    if not stamp.is_file() or stamp.read_text() != " ".join(WHEELS):
+        env["PIP_CERT"] = "/etc/ssl/certs/ca-certificates.crt"  # the copy inside the root
+        env.pop("PIP_EXTRA_INDEX_URL", None)
+        _run([str(wrapper), "-m", "pip", "install", "--quiet", *WHEELS],
+             f"pip install {' '.join(WHEELS)} in {PY313_ROOT}/venv", env=env)
+        stamp.write_text(" ".join(WHEELS))
+    return wrapper
+
+
 def _page_as_run(bundle: dict) -> dict:
     """The pages' own Expected outputs as if they were a run: compared with the real runs, the
     lines that vary are those a run printed differently from the page."""
@@ -171,7 +234,7 @@ def replay(kind: str, configs: list[tuple[str, dict]], python: Path) -> tuple[di
                          f"{env_seen['cpu_capability']}, {seconds[name]} s")
     page = "the page (x86-64, torch 2.13.0)"
     report = matrix.verdicts(data, {**results, page: _page_as_run(data)})
-    record = {"kind": kind,
+    record = {"kind": kind, "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "configurations": [{"name": name, "settings": env, "seconds": seconds[name],
                                   "environment": results[name]["environment"]}
                                  for name, env in configs],
@@ -201,12 +264,17 @@ def counts(record: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=("arm64", "latest"))
+    parser.add_argument("kind", choices=("arm64", "latest", "python"))
     parser.add_argument("--cpu", action="append", choices=CPUS,
                         help="arm64: only this CPU model (repeatable; default: all)")
+    parser.add_argument("--interpreter", help="python: this Python 3.13 instead of Debian's in "
+                        "a chroot (CI's python:3.13 container)")
     args = parser.parse_args(argv)
     try:
-        if args.kind == "arm64":
+        if args.kind == "python":
+            python = provision_python(args.interpreter)
+            configs = [("Python 3.13, the page's install line", {})]
+        elif args.kind == "arm64":
             python = provision_arm64()
             configs = [(name, {**ARM_ENV, "QEMU_CPU": CPUS[name]}) for name in args.cpu or CPUS]
         else:
@@ -219,7 +287,7 @@ def main(argv=None) -> int:
     report = ROOT / REPORTS[args.kind]
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    failed = failures(record, strict=args.kind == "arm64")
+    failed = failures(record, strict=args.kind in ("arm64", "python"))
     print(text)
     print(f"{args.kind}: {counts(record)} in {record['seconds']} s; report in {report}"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))

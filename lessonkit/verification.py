@@ -1,18 +1,32 @@
-"""What the tests proved about a page, as the table under its title shows it.
+"""What the tests proved about a page, as the notice under its title shows it.
 
 Each row comes from one report under reports/, written by a real run: the doc tests
 (`doctests.json`, lessonkit.report), the kernel matrix (`kernels.json`, lessonkit.matrix), Linux
-aarch64 under emulation (`arm64.json`) and the newest torch (`latest.json`, lessonkit.platforms).
-A row holds for a page only while the page's fingerprint (its code, outputs and options) is the
-one the report recorded; a missing report says "not run", one made for another version "stale".
+aarch64 under emulation (`arm64.json`), the newest torch (`latest.json`) and Python 3.13
+(`python.json`, lessonkit.platforms). A row holds for a page only while the page's fingerprint
+(its code with the snippets it includes, outputs and options) is the one the report recorded,
+and a report is matched to a page by the page's identity (its path in the project), never by its
+file name alone.
 
-The notice is green when the required rows pass: the doc tests and the kernel matrix, which
-`make test` runs. The aarch64 and newest-torch rows come from slow, optional runs
-(`make test-arm64`, `make test-latest`): they state their result, and lines that differ are listed
-in a folded block, but a missing or failing one does not turn the notice into "Not verified".
+The notice is one line a reader can take in at a glance: when, with which torch and Python
+versions, on which platforms every output printed as shown. The details (machines, kernel
+settings, dates, the lines that vary) are folded below it. Anything that is not a pass (a
+required row missing or stale, a report made with another torch than the pinned one, an
+optional row stale or differing) is listed in the open, never folded away.
+
+The required rows are the doc tests and the kernel matrix, which `make test` runs: without them
+the notice says "Not verified". The other rows come from slower runs; a row whose report is
+absent is not shown (the hosted site has no emulated aarch64 run; a laptop has no CI runner).
+Slow runs also keep dated copies of their reports in reports/history/ (CI carries that folder
+from run to run): for each such row the notice uses the newest report made for this version of
+the page, or else the newest older one, marked stale with its date.
 """
 
 import json
+import re
+import shutil
+import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +36,19 @@ KERNELS = "reports/kernels.json"
 ARM64 = "reports/arm64.json"
 DOCTESTS_ARM64 = "reports/doctests-arm64.json"  # CI: `make test` on an arm64 runner
 LATEST = "reports/latest.json"
+PYTHON = "reports/python.json"  # make test-python
+HISTORY = "reports/history"  # dated copies of the slow runs' reports: KIND-DATE.json
+KEEP = 8  # dated copies kept per kind
+PLATFORMS = {"x86_64": "x86-64", "AMD64": "x86-64", "aarch64": "arm64", "arm64": "arm64"}
+# For a reader whose run prints other numbers: the last paragraph of the folded details.
+IF_YOURS_DIFFER = (
+    "If your numbers differ: macOS, Windows and other builds of torch (conda, CUDA or ROCm, a "
+    "GPU) are not among the runs above. The outputs this page says may differ can change in "
+    "their last digits; every other line should match exactly. Check that `python -c \"import "
+    "sys, torch; print(sys.version, torch.__version__)\"` shows a Python and the torch named "
+    "above, then report the line that differs, with that output, your system and CPU, in the "
+    "project's issue tracker.")
+WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 @dataclass
@@ -31,91 +58,146 @@ class Row:
     python: str
     result: str  # what it proved for this page, or "not run" / "stale: ..."
     passed: bool
-    required: bool = True  # False: shown, but the notice's colour does not depend on it
-    details: list[str] = field(default_factory=list)  # the lines that differ, folded
+    required: bool = True  # False: shown, but "Verified" does not depend on it
+    details: list[str] = field(default_factory=list)  # the lines that vary, folded
+    label: str = ""  # a plain name for the row: "Doc tests", "Newest torch", ...
+    date: str = ""  # YYYY-MM-DD of the run, when the report says
+    machine: str = ""  # platform.machine() of the run
 
 
 def load(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def same_page(recorded: str, name: str) -> bool:
+    """A report's page is this page when its path in the project is the same (two pages may
+    share a file name in different folders)."""
+    return Path(recorded).as_posix() == Path(name).as_posix()
+
+
 def _page(report: dict, name: str) -> dict | None:
-    return next((page for page in report.get("pages", []) if page["page"] == name), None)
+    return next((page for page in report.get("pages", []) if same_page(page["page"], name)),
+                None)
+
+
+def release(version: str) -> str:
+    """`2.13.0+cpu` -> `2.13.0`: the build tag does not change which release ran."""
+    return version.split("+")[0]
+
+
+def pinned_torch(root: Path) -> str:
+    """The torch version the project pins in pyproject.toml (`torch==X`), or "" if none."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return ""
+    dependencies = tomllib.loads(path.read_text(encoding="utf-8"))["project"]["dependencies"]
+    return next((spec.split("==")[1].strip() for spec in dependencies
+                 if re.match(r"torch\s*==", spec)), "")
+
+
+def _wrong_torch(torch: str, pinned: str) -> str:
+    if pinned and torch and release(torch) != pinned:
+        return f"made with torch {release(torch)}, but the project pins {pinned}"
+    return ""
 
 
 def doctest_row(record: report.Report | None, name: str, page: pages.Page,
                 where: str = "the doc tests, on the machine that built this site",
-                required: bool = True) -> Row:
+                required: bool = True, pinned: str = "", label: str = "Doc tests") -> Row:
     """Passed when the doc tests' record shows this very version of the page (same fingerprint)
-    with every runnable block run and nothing failed."""
-    row = _doctest_row(record, name, page, where)
-    row.required = required
+    with every runnable block run and nothing failed, made with the pinned torch."""
+    row = _doctest_row(record, name, page, where, pinned)
+    row.required, row.label = required, label
     return row
 
 
-def _doctest_row(record: report.Report | None, name: str, page: pages.Page, where: str) -> Row:
+def _doctest_row(record: report.Report | None, name: str, page: pages.Page, where: str,
+                 pinned: str) -> Row:
     if record is None:
         return Row(where, "", "", "not run", False)
     if record.cpu_capability:
-        where = (f"the doc tests: {record.machine} with its own kernels "
-                 f"({record.cpu_capability}, {record.threads} threads)")
-    summary = record.page(name)
+        where = (f"{record.machine}, torch's {record.cpu_capability} kernels, "
+                 f"{record.threads} threads")
+    summary = next((s for s in record.pages if same_page(s.page, name)), None)
+    row = Row(where, record.torch, record.python, "not run", False, date=record.finished[:10],
+              machine=record.machine)
     if summary is None:
-        return Row(where, record.torch, record.python, "not run", False)
+        return row
     if summary.fingerprint != page.fingerprint():
-        return Row(where, record.torch, record.python,
-                   "stale: the page changed after this run", False)
+        row.result = f"stale: made {row.date} for an earlier version of this page"
+        return row
     passed = (summary.ran == sum(block.runs for block in page.blocks)
               and summary.failed == summary.neither == 0)
-    result = (f"all {summary.compared} Expected outputs match ({record.finished[:10]})" if passed
-              else f"{summary.failed} of {summary.ran} blocks failed")
-    return Row(where, record.torch, record.python, result, passed)
+    row.result = (f"all {summary.compared} Expected outputs match" if passed
+                  else f"{summary.failed} of {summary.ran} blocks failed")
+    wrong = _wrong_torch(record.torch, pinned)
+    row.result, row.passed = (wrong, False) if wrong and passed else (row.result, passed)
+    return row
 
 
-def matrix_row(report: dict | None, name: str, fingerprint: str) -> Row:
+def matrix_row(report: dict | None, name: str, fingerprint: str, pinned: str = "") -> Row:
     where = "x86-64 kernel matrix"
     if report is None:
-        return Row(where, "", "", "not run", False)
+        return Row(where, "", "", "not run", False, label="Kernel matrix")
     configs = report["configurations"]
     values = {knob: sorted({c["settings"].get(key, "auto") for c in configs})
               for knob, key in (("ATen", "ATEN_CPU_CAPABILITY"), ("MKL", "MKL_CBWR"),
                                 ("threads", "OMP_NUM_THREADS"))}
-    where = (f"x86-64 kernel matrix, {len(configs)} settings: "
+    where = (f"{len(configs)} CPU settings of one machine: "
              + "; ".join(f"{knob} {', '.join(v)}" for knob, v in values.items()))
     environment = configs[0]["environment"]
+    date = report.get("finished", "")[:10]
     page = _page(report, name)
     if page is None:
-        return Row(where, environment["torch"], environment["python"], "not run", False)
+        return Row(where, environment["torch"], environment["python"], "not run", False,
+                   label="Kernel matrix", date=date)
     if page["fingerprint"] != fingerprint:
         return Row(where, environment["torch"], environment["python"],
-                   "stale: the page changed after this run", False)
+                   "stale: the page changed after this run", False, label="Kernel matrix")
     statuses = [block["status"] for block in page["blocks"]]
     differs = [str(block["line"]) for block in page["blocks"] if block["status"] == "differs"]
     if differs:
         result = f"differs at line {', '.join(differs)}"
     else:
         result = f"all {len(statuses)} blocks print their Expected output in every setting"
-    return Row(where, environment["torch"], environment["python"], result, not differs)
+    wrong = _wrong_torch(environment["torch"], pinned)
+    return Row(where, environment["torch"], environment["python"], wrong or result,
+               not differs and not wrong, label="Kernel matrix", date=date,
+               machine=environment.get("machine", "x86_64"))
+
+
+def _platform_label(report: dict) -> str:
+    environment = report["configurations"][0]["environment"]
+    return {"arm64": "arm64 Linux, emulated",
+            "latest": f"Newest torch ({release(environment['torch'])})",
+            "python": f"Python {'.'.join(environment['python'].split('.')[:2])}",
+            }.get(report["kind"], report["kind"])
 
 
 def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -> Row:
-    """A row for the aarch64 or newest-torch report (optional runs): identical, within
+    """A row for a slow, optional run (aarch64, newest torch, Python 3.13): identical, within
     tolerance or differs, with the lines that did not print as on the page."""
     if report is None:
-        return Row(where, "", "", "not run", False, required=False)
+        return Row(where, "", "", "not run", False, required=False, label=where)
     configs = report["configurations"]
     environment = configs[0]["environment"]
     if report["kind"] == "arm64":
         where = "Linux aarch64 under qemu-user: " + ", ".join(
             f"{c['name'].split(' ')[0]} ({c['environment']['cpu_capability']})" for c in configs)
     else:
-        where = f"{environment['machine']}, the newest torch pip offered"
-    row = Row(where, environment["torch"], environment["python"], "", False, required=False)
+        where = (f"{environment['machine']}, torch's {environment['cpu_capability']} kernels, "
+                 + {"latest": "the newest torch pip offered",
+                    "python": "a venv holding only the page's install line"}.get(
+                        report["kind"], report["kind"]))
+    date = report.get("finished", "")[:10]
+    row = Row(where, environment["torch"], environment["python"], "", False, required=False,
+              label=_platform_label(report), date=date,
+              machine=environment.get("machine", ""))
     page = _page(report, name)
     if page is None:
-        row.result = "not run"
+        row.result = "not run for this page"
     elif page["fingerprint"] != fingerprint:
-        row.result = "stale: the page changed after this run"
+        row.result = f"stale: made {date or 'earlier'} for an earlier version of this page"
     else:
         differs = [b for b in page["blocks"] if b["status"] == "differs"]
         within = [b for b in page["blocks"] if b["status"] == "within tolerance"]
@@ -131,41 +213,156 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
     return row
 
 
+# -- the slow runs' history -------------------------------------------------------------------
+
+
+def candidates(root: Path, path: str) -> list[dict]:
+    """The report at `path` (this run's) and the dated copies of earlier runs of the same kind."""
+    current = root / path
+    kind = current.stem
+    found = [current] + sorted((root / HISTORY).glob(f"{kind}-*.json"))
+    return [data for data in map(load, found) if data is not None]
+
+
+def newest_for(reports: list[dict], name: str, fingerprint: str) -> dict | None:
+    """The newest report made for this version of the page; if there is none, the newest that
+    ran the page at all (its row then says stale, with its date); None if none ran it."""
+    ran = [data for data in reports if _page(data, name) is not None]
+    fresh = [data for data in ran if _page(data, name)["fingerprint"] == fingerprint]
+    chosen = fresh or ran or reports
+    return max(chosen, key=lambda data: data.get("finished", ""), default=None)
+
+
+def keep(root: Path, paths=(ARM64, LATEST, PYTHON)) -> list[Path]:
+    """Copy this run's slow reports into reports/history as KIND-DATE.json, keeping the newest
+    KEEP of each kind. Returns the copies made."""
+    history = root / HISTORY
+    history.mkdir(parents=True, exist_ok=True)
+    made = []
+    for path in paths:
+        data = load(root / path)
+        if data is None or not data.get("finished"):
+            continue
+        kind = Path(path).stem
+        stamp = re.sub(r"[^0-9TZ]", "", data["finished"])
+        copy = history / f"{kind}-{stamp}.json"
+        shutil.copyfile(root / path, copy)
+        made.append(copy)
+        for old in sorted(history.glob(f"{kind}-*.json"))[:-KEEP]:
+            old.unlink()
+    return made
+
+
+# -- the notice ---------------------------------------------------------------------------------
+
+
 def rows(root: Path, name: str, page: pages.Page) -> list[Row]:
-    """Every row of the page's table, from the reports under `root`/reports."""
-    return [doctest_row(report.read(root / report.PATH), name, page),
-            matrix_row(load(root / KERNELS), name, page.fingerprint()),
+    """Every row of the page's notice, from the reports under `root`/reports."""
+    pinned = pinned_torch(root)
+    return [doctest_row(report.read(root / report.PATH), name, page, pinned=pinned),
+            matrix_row(load(root / KERNELS), name, page.fingerprint(), pinned),
             *optional_rows(root, name, page)]
 
 
 def optional_rows(root: Path, name: str, page: pages.Page) -> list[Row]:
     """The rows of the slow runs that `make test` does not do (CI's arm64 runner, emulated
-    aarch64, the newest torch)."""
+    aarch64, the newest torch, Python 3.13); a run with no report at all has no row."""
     fingerprint = page.fingerprint()
-    return [doctest_row(report.read(root / DOCTESTS_ARM64), name, page,
-                        "the doc tests on an arm64 machine (CI)", required=False),
-            platform_row(load(root / ARM64), name, fingerprint, "Linux aarch64 (make test-arm64)"),
-            platform_row(load(root / LATEST), name, fingerprint,
-                         "the newest torch (make test-latest)")]
+    out = []
+    arm_runner = report.read(root / DOCTESTS_ARM64)
+    if arm_runner is not None:
+        out.append(doctest_row(arm_runner, name, page, "the doc tests on an arm64 machine (CI)",
+                               required=False, label="Doc tests, arm64 Linux"))
+    for path, where in ((ARM64, "Linux aarch64 (make test-arm64)"),
+                        (LATEST, "the newest torch (make test-latest)"),
+                        (PYTHON, "Python 3.13 (make test-python)")):
+        chosen = newest_for(candidates(root, path), name, fingerprint)
+        if chosen is not None:
+            out.append(platform_row(chosen, name, fingerprint, where))
+    return out
 
 
-def notice(table: list[Row]) -> str:
-    """The admonition under a page's title: green when every required row passed for this page
-    (optional rows only state their result); lines that differ in folded blocks inside it."""
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _count(number: int) -> str:
+    return WORDS[number] if number < len(WORDS) else str(number)
+
+
+def summary(table: list[Row], tolerant: int = 0) -> str:
+    """The one line under the title: when, with what, on which platforms the page's outputs
+    printed as shown (the rows that passed)."""
+    passed = [row for row in table if row.passed]
+    torches = sorted({release(row.torch) for row in passed if row.torch},
+                     key=lambda v: [int(x) for x in re.findall(r"\d+", v)])
+    pythons = sorted({".".join(row.python.split(".")[:2]) for row in passed if row.python},
+                     key=lambda v: [int(x) for x in v.split(".")])
+    platforms = sorted({PLATFORMS.get(row.machine, row.machine) for row in passed
+                        if row.machine}, key=lambda p: (p != "x86-64", p))
+    date = max((row.date for row in passed if row.required and row.date), default="")
+    line = "Verified" + (f" {date}" if date else "")
+    if torches:
+        line += f" with torch {_words(torches)}"
+    if pythons:
+        line += f", Python {_words(pythons)}"
+    if platforms:
+        line += f", on {_words(platforms)} Linux"
+    line += ": every output prints as shown"
+    if tolerant:
+        line += (f" ({_count(tolerant)} may differ in the last digits, as marked)" if tolerant > 1
+                 else " (one may differ in the last digits, as marked)")
+    return line
+
+
+def _item(row: Row) -> str:
+    versions = ", ".join(part for part in (f"torch {row.torch}" if row.torch else "",
+                                           f"Python {row.python}" if row.python else "",
+                                           row.date) if part)
+    return f"**{row.label}**: {row.result}" + (f" ({row.where}; {versions})" if versions
+                                               else f" ({row.where})")
+
+
+def notice(table: list[Row], tolerant: int = 0) -> str:
+    """The admonition under a page's title. Verified: one folded line (open it for the rows).
+    A row that is not a pass is listed in the open; a required one makes it "Not verified"."""
     ok = all(row.passed for row in table if row.required)
-    head = '!!! success "Verified"' if ok else '!!! warning "Not verified"'
-    intro = ("Every code block on this page ran and printed its Expected output:" if ok else
-             "Not every check has passed on this version of the page; `make test` runs them:")
-    if ok and not all(row.passed for row in table):
-        intro = ("Every code block on this page printed its Expected output in `make test`; the "
-                 "other rows are slower, optional runs:")
-    lines = [head, "", f"    {intro}", "",
-             "    | Where | torch | Python | Result |", "    | --- | --- | --- | --- |"]
-    lines += [f"    | {row.where} | {row.torch or '-'} | {row.python or '-'} | {row.result} |"
-              for row in table]
+    open_rows = [row for row in table if not row.passed]
+    if ok:
+        title = summary(table, tolerant).replace('"', "'")
+        head = f'!!! success "{title}"' if open_rows else f'??? success "{title}"'
+    else:
+        head = '!!! warning "Not verified"'
+    lines = [head, ""]
+    if not ok:
+        lines += ["    Not every check has passed on this version of the page; `make test` runs "
+                  "them:", ""]
+    lines += [f"    - {_item(row)}" for row in open_rows]
+    details = [f"- {_item(row)}" for row in table if row.passed]
     for row in table:
         if row.details:
-            title = row.where.split(":")[0]
-            lines += ["", f'    ??? note "Lines printed otherwise than on the page: {title}"',
-                      ""] + [f"        - {line}" for line in row.details]
+            details += ["", f"Lines printed otherwise than on the page ({row.label}):", ""]
+            details += [f"- {line}" for line in row.details]
+    details += ["", IF_YOURS_DIFFER]
+    if open_rows:
+        lines += ["", '    ??? note "How it was verified"', ""]
+        lines += [f"        {line}" if line else "" for line in details]
+    else:
+        lines += [f"    {line}" if line else "" for line in details]
     return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    """`python -m lessonkit.verification keep`: copy this run's slow reports into the history."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv != ["keep"]:
+        print("usage: python -m lessonkit.verification keep", file=sys.stderr)
+        return 2
+    root = Path.cwd()
+    for copy in keep(root):
+        print(f"kept {copy.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,7 +5,9 @@ failed requests, requests to other hosts, images that did not load or have no al
 """
 
 import functools
+import gzip
 import http.server
+import io
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -24,9 +26,31 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(folder: Path):
-    """Serve `folder` on 127.0.0.1 in a background thread; returns (base URL, server)."""
-    handler = functools.partial(_Quiet, directory=str(folder))
+class _Gzip(_Quiet):
+    """Text compressed with gzip when the browser accepts it, as GitHub Pages serves a site
+    (http.server does not compress: a page would look several times heavier than it is)."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        kind = self.guess_type(str(path))
+        if not ("gzip" in self.headers.get("Accept-Encoding", "") and path.is_file()
+                and kind.startswith(("text/", "application/javascript", "image/svg"))):
+            return super().send_head()  # binary files, and the redirect of a folder's URL
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve(folder: Path, compress: bool = False):
+    """Serve `folder` on 127.0.0.1 in a background thread (`compress`: gzip, as GitHub Pages
+    does); returns (base URL, server)."""
+    handler = functools.partial(_Gzip if compress else _Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}/", server
@@ -135,8 +159,8 @@ new PerformanceObserver(list => {
 }).observe({type: 'longtask', buffered: true});
 """
 
-# What the reader's browser holds as elements, folded blocks closed (their content waits in a
-# <template>, which is not part of the document until the block is opened).
+# What the reader's browser holds as elements (folded blocks' content included: it stays in the
+# page, for find-in-page and for readers without JavaScript).
 ELEMENT_COUNT = "document.querySelectorAll('*').length"
 
 # The page's full height with every block laid out (content-visibility skips the off-screen
@@ -160,6 +184,5 @@ CODE_WIDER_THAN_ITS_BLOCK = """() => [...document.querySelectorAll('pre > code')
 
 
 def open_folded_blocks(page):
-    """Open every folded block and wait until lessons.js has moved each one's content in."""
+    """Open every folded block, as a reader clicking each one."""
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    page.wait_for_function("!document.querySelector('details > template.lesson-folded')")

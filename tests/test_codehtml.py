@@ -1,8 +1,8 @@
-"""Lighter code HTML keeps every character and every colour; folded blocks wait in templates."""
+"""Lighter code HTML keeps every character and every colour."""
 
 import re
 
-from lessonkit.codehtml import GROUP, defer_folded, lighten, lighten_page
+from lessonkit.codehtml import GROUP, lighten, lighten_page
 
 # Pygments' HTML for `x = f(1)  # note`, as pymdownx.highlight writes it.
 TOKENS = ('<span class="n">x</span><span class="w"> </span><span class="o">=</span>'
@@ -42,12 +42,3 @@ def test_a_page_loses_the_empty_span_before_code_and_keeps_its_text():
             f'<span></span><code>{TOKENS}\n</code></pre></div>')
     light = lighten_page(page)
     assert "<pre><code>" in light and _text(light) == _text(page)
-
-
-def test_only_closed_folded_blocks_wait_in_a_template():
-    closed = '<details class="note"><summary>A</summary><p>inside</p></details>'
-    opened = '<details class="note" open="open"><summary>B</summary><p>shown</p></details>'
-    out = defer_folded(closed + opened)
-    assert ('<details class="note"><summary>A</summary><template class="lesson-folded">'
-            '<p>inside</p></template></details>') in out
-    assert opened in out

@@ -442,8 +442,8 @@ def test_the_verified_notice_holds_only_for_the_page_that_was_run():
                                  neither=0, ran=1, failed=0, fingerprint=page.fingerprint())
     record = report.Report("3.11.7", "2.13.0+cpu", "2026-01-02T03:04:05Z", [summary], [])
     notice = verification_notice(page, "page.md", record, kernels)
-    assert notice.startswith('!!! success "Verified"')
-    assert "| 2.13.0+cpu | 3.11.7 | all 1 Expected outputs match (2026-01-02) |" in \
+    assert notice.startswith('??? success "Verified 2026-01-02 with torch 2.13.0, Python 3.11')
+    assert "**Doc tests**: all 1 Expected outputs match (" in \
         verification_notice(page, "page.md", record, kernels)
     changed = {
         "an Expected output": PAGE.replace("done\n```", "dome\n```"),

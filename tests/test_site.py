@@ -63,3 +63,28 @@ def test_lab_download_is_the_code_the_page_shows(built_site):
     served = (built_site / "downloads" / "tiny_vae_2d.py").read_text(encoding="utf-8")
     assert served == without_markers(LAB.read_text(encoding="utf-8"))
     assert "--8<--" not in served
+
+
+def test_the_home_page_names_the_python_versions_ci_verifies():
+    """The Python versions the home page names are those the doc tests use (pyproject.toml) and
+    the Python job of the Pages workflow replays every block with."""
+    import tomllib
+
+    home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    said = re.search(r"verified with Python ([\d.]+(?: and [\d.]+)*)", home)
+    assert said, "the home page does not say which Python versions the lessons are verified with"
+    pinned = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    doctests = re.search(r">=(\d+\.\d+)", pinned["project"]["requires-python"])[1]
+    workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    job = re.search(r"(?ms)^  python:\n.*?container: python:(\d+\.\d+)", workflow)
+    assert job, "the Pages workflow has no Python job in a python:X.Y container"
+    assert set(said[1].split(" and ")) == {doctests, job[1]}
+
+
+def test_the_licenses_exist_and_every_pages_footer_names_them(built_site):
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    assert (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8").startswith(
+        "Creative Commons Attribution 4.0 International")
+    for page in pages(built_site):
+        footer = page.read_text(encoding="utf-8").partition('<footer class="md-footer">')[2]
+        assert "MIT license</a>" in footer and "CC BY 4.0</a>" in footer, page

@@ -95,9 +95,11 @@ def test_a_missing_report_is_not_run_and_the_notice_says_not_verified():
     rows = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
             verification.matrix_row(None, "docs/a.md", "f1")]
     assert rows[1].result == "not run"
-    assert verification.notice(rows).startswith('!!! warning "Not verified"')
+    text = verification.notice(rows)
+    assert text.startswith('!!! warning "Not verified"')
+    assert "    - **Kernel matrix**: not run" in text  # in the open, not folded
     rows[1] = verification.matrix_row(KERNELS, "docs/a.md", FP)
-    assert verification.notice(rows).startswith('!!! success "Verified"')
+    assert verification.notice(rows).startswith('??? success "Verified 2026-01-02 with torch')
 
 
 def test_a_block_that_differs_fails_the_row():
@@ -142,10 +144,10 @@ def test_platform_rows_say_identical_or_differs_with_the_lines_folded():
     assert "neoverse-n1 (DEFAULT), max (SVE256)" in arm.where
     assert arm.details == ["line 7, output line 2: `kl=0.6656` (the page); `kl=0.6657` (max (x))"]
     text = verification.notice([verification.doctest_row(DOCTESTS, "docs/a.md", PAGE), arm])
-    assert text.startswith('!!! success "Verified"')  # optional rows state, they do not gate
-    assert ('    ??? note "Lines printed otherwise than on the page: Linux aarch64 under qemu-user"'
-            in text)
-    assert "optional runs" in text
+    assert text.startswith('!!! success "Verified')  # optional rows state, they do not gate
+    assert "    - **arm64 Linux, emulated**: differs at line 7" in text  # not folded away
+    assert '    ??? note "How it was verified"' in text
+    assert "        Lines printed otherwise than on the page (arm64 Linux, emulated):" in text
     assert "        - line 7, output line 2:" in text
 
 
@@ -154,16 +156,17 @@ def test_deleting_a_report_turns_its_rows_into_not_run(tmp_path):
                   **{"doctests-arm64": dataclasses.replace(DOCTESTS, machine="aarch64")})
     before = verification.rows(tmp_path, "docs/a.md", PAGE)
     assert [row.result for row in before][3:] == ["differs at line 7", "identical: all 1 blocks"]
-    assert before[2].where.startswith("the doc tests: aarch64") and not before[2].required
+    assert before[2].where.startswith("aarch64") and not before[2].required
     for name in ("arm64", "latest", "kernels", "doctests-arm64"):
         (tmp_path / "reports" / f"{name}.json").unlink()
     after = verification.rows(tmp_path, "docs/a.md", PAGE)
-    assert [row.result for row in after][1:] == ["not run"] * 4
+    # A required row without its report says "not run"; an optional one is not shown.
+    assert [row.result for row in after][1:] == ["not run"]
     assert after[0].passed and not after[1].passed
     assert verification.notice(after).startswith('!!! warning "Not verified"')  # kernels required
     write_reports(tmp_path, kernels=KERNELS)
     assert verification.notice(verification.rows(tmp_path, "docs/a.md", PAGE)).startswith(
-        '!!! success "Verified"')  # the arm64 and latest rows are optional
+        '??? success "Verified')  # the arm64 and latest rows are optional
 
 
 def test_changing_a_page_turns_its_rows_into_stale(tmp_path):
@@ -172,3 +175,139 @@ def test_changing_a_page_turns_its_rows_into_stale(tmp_path):
     table = verification.rows(tmp_path, "docs/a.md", CHANGED)
     assert all(row.result.startswith("stale") and not row.passed for row in table)
     assert not any(row.details for row in table)
+
+
+# -- one line, the reports of the slow runs chosen by date and page version ---------------------
+
+
+def dated(record: dict, finished: str, fingerprint: str = FP, torch: str = "") -> dict:
+    data = json.loads(json.dumps(record))
+    data["finished"] = finished
+    data["pages"][0]["fingerprint"] = fingerprint
+    if torch:
+        data["configurations"][0]["environment"]["torch"] = torch
+    return data
+
+
+def write_history(root, *records):
+    history = root / verification.HISTORY
+    history.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        stamp = record["finished"].replace("-", "").replace(":", "")
+        (history / f"{record['kind']}-{stamp}.json").write_text(json.dumps(record))
+
+
+def test_each_slow_row_shows_the_newest_report_made_for_this_page_with_its_date(tmp_path):
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS)
+    write_history(tmp_path,
+                  dated(LATEST, "2026-11-10T04:17:00Z", torch="2.14.0"),
+                  dated(LATEST, "2026-11-17T04:17:00Z", torch="2.15.0"),
+                  dated(LATEST, "2026-11-24T04:17:00Z", "an older page", torch="2.16.0"))
+    row = verification.rows(tmp_path, "docs/a.md", PAGE)[2]
+    # The newest report is for an older version of the page: the newest matching one wins.
+    assert (row.torch, row.date, row.passed) == ("2.15.0", "2026-11-17", True)
+    assert row.label == "Newest torch (2.15.0)"
+    # A report of this run, for this page, is newer still.
+    write_reports(tmp_path, latest=dated(LATEST, "2026-12-01T04:17:00Z", torch="2.16.1"))
+    assert verification.rows(tmp_path, "docs/a.md", PAGE)[2].torch == "2.16.1"
+
+
+def test_with_no_report_for_this_version_the_newest_older_one_shows_stale_with_its_date(
+        tmp_path):
+    write_reports(tmp_path, doctests=DOCTESTS, kernels=KERNELS)
+    write_history(tmp_path, dated(LATEST, "2026-11-10T04:17:00Z", "v1", torch="2.14.0"),
+                  dated(LATEST, "2026-11-17T04:17:00Z", "v2", torch="2.15.0"))
+    table = verification.rows(tmp_path, "docs/a.md", PAGE)
+    assert table[2].result == "stale: made 2026-11-17 for an earlier version of this page"
+    assert not table[2].passed and table[2].torch == "2.15.0"
+    text = verification.notice(table)
+    assert text.startswith('!!! success "Verified')  # the required rows passed
+    assert "    - **Newest torch (2.15.0)**: stale: made 2026-11-17" in text  # in the open
+    assert "2.15.0" not in text.splitlines()[0]  # the line names only what held
+
+
+def test_keep_copies_this_runs_slow_reports_into_the_history_and_prunes(tmp_path):
+    for day in range(1, verification.KEEP + 3):
+        write_reports(tmp_path, latest=dated(LATEST, f"2026-11-{day:02d}T04:17:00Z"))
+        verification.keep(tmp_path)
+    kept = sorted(p.name for p in (tmp_path / verification.HISTORY).iterdir())
+    assert len(kept) == verification.KEEP and kept[-1] == "latest-20261110T041700Z.json"
+    assert kept[0] == "latest-20261103T041700Z.json"
+
+
+def test_the_summary_line_names_torch_python_and_platforms():
+    arm_runner = dataclasses.replace(DOCTESTS, machine="aarch64", finished="2026-01-01T00:00:00Z")
+    python = dated({**LATEST, "kind": "python"}, "2026-01-02T00:00:00Z")
+    python["configurations"][0]["environment"].update(torch="2.13.0", python="3.13.5")
+    table = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
+             verification.matrix_row(KERNELS, "docs/a.md", FP),
+             verification.doctest_row(arm_runner, "docs/a.md", PAGE, required=False),
+             verification.platform_row(dated(LATEST, "2026-01-02T00:00:00Z"), "docs/a.md", FP,
+                                       ""),
+             verification.platform_row(python, "docs/a.md", FP, "")]
+    assert all(row.passed for row in table)
+    text = verification.notice(table, tolerant=2)
+    assert text.splitlines()[0] == (
+        '??? success "Verified 2026-01-02 with torch 2.13.0 and 2.15.0, Python 3.11 and 3.13, '
+        'on x86-64 and arm64 Linux: every output prints as shown (two may differ in the last '
+        'digits, as marked)"')
+    assert "    - **Python 3.13**: identical: all 1 blocks" in text  # the details, folded
+
+
+def test_a_report_made_with_another_torch_than_the_pinned_one_does_not_verify(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndependencies = ["numpy==2.4.6", "torch==2.13.0"]\n')
+    assert verification.pinned_torch(tmp_path) == "2.13.0"
+    other = dataclasses.replace(DOCTESTS, torch="2.14.1+cpu")
+    write_reports(tmp_path, doctests=other, kernels=KERNELS)
+    table = verification.rows(tmp_path, "docs/a.md", PAGE)
+    assert not table[0].passed
+    assert table[0].result == "made with torch 2.14.1, but the project pins 2.13.0"
+    assert verification.notice(table).startswith('!!! warning "Not verified"')
+    write_reports(tmp_path, doctests=dataclasses.replace(DOCTESTS, torch="2.13.0+cpu"))
+    assert verification.rows(tmp_path, "docs/a.md", PAGE)[0].passed  # a build tag is the same
+    kernels = dated(KERNELS, "", torch="2.14.1")
+    assert not verification.matrix_row(kernels, "docs/a.md", FP, "2.13.0").passed
+
+
+def test_reports_are_matched_by_the_page_path_not_its_file_name(tmp_path):
+    elsewhere = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(DOCTESTS.pages[0],
+                                                                          page="docs/b/a.md")])
+    kernels = {**KERNELS, "pages": [{**KERNELS["pages"][0], "page": "docs/b/a.md"}]}
+    latest = {**LATEST, "pages": [{**LATEST["pages"][0], "page": "docs/b/a.md"}]}
+    assert verification.doctest_row(elsewhere, "docs/a.md", PAGE).result == "not run"
+    assert verification.matrix_row(kernels, "docs/a.md", FP).result == "not run"
+    assert verification.platform_row(latest, "docs/a.md", FP, "").result == \
+        "not run for this page"
+    assert verification.doctest_row(elsewhere, "docs/b/a.md", PAGE).passed
+
+
+def test_editing_a_snippet_the_page_includes_or_a_file_it_imports_turns_it_stale(tmp_path):
+    from lessonkit import includes
+
+    (tmp_path / "snips").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nmarkdown_extensions:\n"
+                                         "  - pymdownx.snippets:\n      base_path: [snips]\n"
+                                         "      check_paths: true\n")
+    (tmp_path / "snips" / "helper.py").write_text("SCALE = 2\n")
+    (tmp_path / "snips" / "main.py").write_text("from helper import SCALE\nprint(SCALE)\n")
+    text = ('```{.python title="helper.py"}\n--8<-- "helper.py"\n```\n\n'
+            '```{.python title="main.py"}\n--8<-- "main.py"\n```\n\n'
+            '```bash\npython main.py\n```\n')
+
+    def read():
+        return pages.read_page(text, lambda code: includes.expand(code, tmp_path / "mkdocs.yml"))
+
+    before = read()
+    record = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(
+        DOCTESTS.pages[0], fingerprint=before.fingerprint(), ran=1)])
+    assert verification.doctest_row(record, "docs/a.md", before).passed
+    for name, new in (("helper.py", "SCALE = 3\n"),  # imported by main.py
+                      ("main.py", "from helper import SCALE\nprint(SCALE * 1)\n")):
+        old = (tmp_path / "snips" / name).read_text()
+        (tmp_path / "snips" / name).write_text(new)
+        row = verification.doctest_row(record, "docs/a.md", read())
+        assert row.result.startswith("stale") and not row.passed, name
+        (tmp_path / "snips" / name).write_text(old)
+    assert verification.doctest_row(record, "docs/a.md", read()).passed
