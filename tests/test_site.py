@@ -71,14 +71,14 @@ def test_the_home_page_names_the_python_versions_ci_verifies():
     import tomllib
 
     home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
-    said = re.search(r"verified with Python ([\d.]+(?: and [\d.]+)*)", home)
+    said = re.search(r"verified with Python ([\d.]+(?: and Python [\d.]+)*)", home)
     assert said, "the home page does not say which Python versions the lessons are verified with"
     pinned = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     doctests = re.search(r">=(\d+\.\d+)", pinned["project"]["requires-python"])[1]
     workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
     job = re.search(r"(?ms)^  python:\n.*?container: python:(\d+\.\d+)", workflow)
     assert job, "the Pages workflow has no Python job in a python:X.Y container"
-    assert set(said[1].split(" and ")) == {doctests, job[1]}
+    assert set(said[1].split(" and Python ")) == {doctests, job[1]}
 
 
 def test_the_licenses_exist_and_every_pages_footer_names_them(built_site):
