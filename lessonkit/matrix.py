@@ -99,6 +99,8 @@ def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dic
             entry = {"line": block.line, "kind": block.kind, "code": block.code,
                      "commands": block.commands, "continuation": "continuation" in block.attrs,
                      "exit": int(block.attrs.get("exit", 0))}
+            if block.kind == "shell":  # the versions in effect here: a file may be replaced later
+                entry["files"] = {name: shown.code for name, shown in block.files.items()}
             if block.expected is not None:
                 entry["expected"] = {"line": block.expected.line, "text": block.expected.code,
                                      "tolerance": block.expected.attrs.get("tolerance")}

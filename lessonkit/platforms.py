@@ -5,9 +5,10 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
 `.cache/` on first use, without touching the system Python:
 
 - aarch64: Debian's arm64 python3.11 and its libraries, unpacked with `dpkg-deb -x` into a prefix
-  (no chroot, no binfmt), the aarch64 wheels of torch and numpy unzipped next to it, run as
+  (no chroot, no binfmt), the aarch64 wheels of the pages' install lines unzipped next to it, run as
   `qemu-aarch64-static -L PREFIX PREFIX/usr/bin/python3.11`, once per CPU model;
-- latest: a venv with the newest torch, numpy and matplotlib that pip offers (report mode: only an
+- latest: a venv with the newest release of every package the pages' install lines name, and
+  matplotlib, that pip offers (report mode: only an
   exception or a wrong exit status fails; lines that changed are listed old and new).
 
     python -m lessonkit.platforms arm64     # make test-arm64 -> reports/arm64.json
@@ -17,6 +18,8 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
 import argparse
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,7 +41,23 @@ REPORTS = {"arm64": "reports/arm64.json", "latest": "reports/latest.json"}
 DEBS = ("python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libgcc-s1 "
         "libstdc++6 libgomp1 libssl3 libffi8 zlib1g libexpat1 libbz2-1.0 liblzma5 libsqlite3-0 "
         "libuuid1 libcrypt1 libncursesw6 libtinfo6 libreadline8 libdb5.3 libnsl2 libtirpc3").split()
-WHEELS = ("torch==2.13.0", "numpy==2.4.6")  # what the pages' install line pins
+
+
+def page_requirements(root: Path = ROOT) -> list[str]:
+    """Every package the lesson pages' `pip install` lines name, once each, in page order: what
+    a reader of any page installs, so what the replay of every page needs."""
+    found = {}
+    for path in matrix.lesson_pages(root):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("pip install "):
+                found.update(dict.fromkeys(shlex.split(line.strip())[2:]))
+    return list(found)
+
+
+def newest(requirements: list[str]) -> list[str]:
+    """The same packages without their pins: `torch==2.13.0` -> `torch`."""
+    return [re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0] for requirement in requirements]
+
 # pip does not expand manylinux tags for a foreign --platform: list every one up to Debian 12's
 # glibc 2.36.
 PLATFORMS = ["manylinux2014_aarch64"] + [f"manylinux_2_{n}_aarch64" for n in range(17, 37)]
@@ -94,16 +113,18 @@ def provision_arm64() -> Path:
     _fake_cpu(PREFIX, os.cpu_count() or 1)
     wheels = ARM / "wheels"
     stamp = SITE / ".installed"
-    if not stamp.is_file() or stamp.read_text() != " ".join(WHEELS):
+    wanted = " ".join(page_requirements())
+    if not stamp.is_file() or stamp.read_text() != wanted:
         tags = [arg for tag in PLATFORMS for arg in ("--platform", tag)]
         _run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", *tags,
-              "--python-version", "3.11", "--implementation", "cp", "-d", str(wheels), *WHEELS],
-             f"pip download of the aarch64 wheels of {' '.join(WHEELS)} into {wheels}")
+              "--python-version", "3.11", "--implementation", "cp", "-d", str(wheels),
+              *wanted.split()],
+             f"pip download of the aarch64 wheels of {wanted} into {wheels}")
         shutil.rmtree(SITE, ignore_errors=True)
         for wheel in sorted(wheels.glob("*.whl")):
             with zipfile.ZipFile(wheel) as archive:
                 archive.extractall(SITE)
-        stamp.write_text(" ".join(WHEELS))
+        stamp.write_text(wanted)
     wrapper = ARM / "python3.11"
     # One executable for matrix.run_configuration; the CPU model comes from QEMU_CPU.
     wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="$PYTHONPATH:{SITE}" exec qemu-aarch64-static '
@@ -135,8 +156,9 @@ def provision_latest() -> Path:
     # one command, and leave out an extra index (CI sets PyTorch's CPU index for the pinned venv).
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     env.pop("PIP_EXTRA_INDEX_URL", None)
-    _run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "torch", "numpy",
-          "matplotlib"], f"pip install of the newest torch into {LATEST_VENV}", env=env)
+    packages = list(dict.fromkeys(newest(page_requirements()) + ["matplotlib"]))
+    _run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", *packages],
+         f"pip install of the newest {', '.join(packages)} into {LATEST_VENV}", env=env)
     return python
 
 

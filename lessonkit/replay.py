@@ -45,6 +45,9 @@ def run_block(block: dict, folder: Path, files: dict, namespace: dict | None):
                             namespace=namespace if block.get("continuation") else None)
         return result.output, [result.exit_code], result.namespace
     output, codes = "", []
+    files = block.get("files", files)  # the versions in effect at this block, as a reader has them
+    for name, code in files.items():  # saved, so that what a command imports is that version too
+        (folder / name).write_text(code, encoding="utf-8")
     for name, *args in block["commands"]:
         result = run_source(files[name], name, folder, args)
         output += result.output

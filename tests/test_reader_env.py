@@ -58,15 +58,22 @@ def reader_python(requirements: list[str]) -> Path:
 
 
 def shown_files(html: str, page: pages.Page) -> dict:
-    """The page's files as the built page shows them (and a copy button copies them)."""
-    shown = {}
-    for title, text in code_blocks(html):
-        if title and title.endswith(".py"):
-            shown[title] = text
-    for name, code in page.files().items():
-        assert shown.get(name, "").rstrip("\n") == includes.without_markers(code).rstrip("\n"), (
-            f"{name} on the built page is not the file the doc tests ran")
-    return {name: shown[name] for name in page.files()}
+    """Each version of each file as the built page shows it (and a copy button copies it), by the
+    page line of its block: a file shown again with `replaces=` is a second version."""
+    file_blocks = [block for block in page.blocks if block.kind == "file"]
+    shown = [text for title, text in code_blocks(html) if title and title.endswith(".py")]
+    assert len(shown) == len(file_blocks), (
+        f"the built page shows {len(shown)} files, the doc tests ran {len(file_blocks)}")
+    for block, text in zip(file_blocks, shown, strict=True):
+        assert text.rstrip("\n") == includes.without_markers(block.code).rstrip("\n"), (
+            f"{block.filename} (line {block.line}) on the built page is not the file the doc "
+            "tests ran")
+    return {block.line: text for block, text in zip(file_blocks, shown, strict=True)}
+
+
+def files_in_effect(block: pages.Block, shown: dict) -> dict:
+    """The files a reader has saved when they reach `block`: the last version shown above it."""
+    return {name: shown[file_block.line] for name, file_block in block.files.items()}
 
 
 @pytest.mark.parametrize("path", lesson_pages(), ids=lambda path: path.name)
@@ -86,7 +93,7 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
             continue
         folder = tmp_path / f"line{block.line}"
         folder.mkdir()
-        for name, text in files.items():
+        for name, text in files_in_effect(block, files).items():
             (folder / name).write_text(text, encoding="utf-8")
         printed, codes = "", []
         for argv in block.commands:
@@ -106,3 +113,19 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
                 failures.append(f"{where}: {'; '.join(reasons)}. A reader sees\n{printed}\n"
                                 f"the page says\n{block.expected.code}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it_the_first():
+    page = pages.read_page(
+        '```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n'
+        '```{.text title="Expected output"}\n1\n```\n\n'
+        '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n'
+        '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n2\n```\n',
+        lambda text: text)
+    html = ('<span class="filename">lab.py</span><code>print(1)\n</code>'
+            '<code>python lab.py</code>'
+            '<span class="filename">lab.py</span><code>print(2)\n</code>')
+    shown = shown_files(html, page)
+    first, second = (block for block in page.blocks if block.kind == "shell")
+    assert files_in_effect(first, shown) == {"lab.py": "print(1)\n"}
+    assert files_in_effect(second, shown) == {"lab.py": "print(2)\n"}
