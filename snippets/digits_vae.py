@@ -126,8 +126,8 @@ def report(model, x):
     print(f"  negative ELBO:    {neg_elbo:.1f} nats")
     print(f"  -log p(x), IWAE:  {neg_iwae:.1f} nats  (1000 samples per image)")
     print(f"  grey-level floor: {floor:.1f} nats  (BCE of each image with itself)")
-    print(f"active units: {count} of {len(kl)}, KL per unit: "
-          + " ".join(f"{value:.1f}" for value in kl.tolist()))
+    print(f"active units: {count} of {len(kl)}")
+    print("  KL per unit:", " ".join(f"{value:.1f}" for value in kl.tolist()), "nats")
 # --8<-- [end:evaluate]
 
 
