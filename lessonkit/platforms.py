@@ -5,10 +5,11 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
 `.cache/` on first use, without touching the system Python:
 
 - aarch64: Debian's arm64 python3.11 and its libraries, unpacked with `dpkg-deb -x` into a prefix
-  (no chroot, no binfmt), the aarch64 wheels of torch and numpy unzipped next to it, run as
+  (no chroot, no binfmt), the aarch64 wheels of the pages' install lines unzipped next to it, run as
   `qemu-aarch64-static -L PREFIX PREFIX/usr/bin/python3.11`, once per CPU model;
-- latest: a venv with the newest torch, numpy and matplotlib that pip offers (report mode: only an
-  exception or a wrong exit status fails; lines that changed are listed old and new);
+- latest: a venv with the newest release of every package the pages' install lines name, and
+  matplotlib, that pip offers (report mode: only an exception or a wrong exit status fails; lines
+  that changed are listed old and new);
 - python: Python 3.13 with only the pages' install line: Debian trixie's python3.13 in a root
   made with debootstrap under `.cache/python3.13` and entered with chroot, or (`--interpreter`,
   CI's python:3.13 container) a venv of the given interpreter. Strict, like aarch64.
@@ -21,6 +22,8 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
 import argparse
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -43,7 +46,23 @@ REPORTS = {"arm64": "reports/arm64.json", "latest": "reports/latest.json",
 DEBS = ("python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libgcc-s1 "
         "libstdc++6 libgomp1 libssl3 libffi8 zlib1g libexpat1 libbz2-1.0 liblzma5 libsqlite3-0 "
         "libuuid1 libcrypt1 libncursesw6 libtinfo6 libreadline8 libdb5.3 libnsl2 libtirpc3").split()
-WHEELS = ("torch==2.13.0", "numpy==2.4.6")  # what the pages' install line pins
+
+
+def page_requirements(root: Path = ROOT) -> list[str]:
+    """Every package the lesson pages' `pip install` lines name, once each, in page order: what
+    a reader of any page installs, so what the replay of every page needs."""
+    found = {}
+    for path in matrix.lesson_pages(root):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("pip install "):
+                found.update(dict.fromkeys(shlex.split(line.strip())[2:]))
+    return list(found)
+
+
+def newest(requirements: list[str]) -> list[str]:
+    """The same packages without their pins: `torch==2.13.0` -> `torch`."""
+    return [re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0] for requirement in requirements]
+
 # pip does not expand manylinux tags for a foreign --platform: list every one up to Debian 12's
 # glibc 2.36.
 PLATFORMS = ["manylinux2014_aarch64"] + [f"manylinux_2_{n}_aarch64" for n in range(17, 37)]
@@ -99,16 +118,18 @@ def provision_arm64() -> Path:
     _fake_cpu(PREFIX, os.cpu_count() or 1)
     wheels = ARM / "wheels"
     stamp = SITE / ".installed"
-    if not stamp.is_file() or stamp.read_text() != " ".join(WHEELS):
+    wanted = " ".join(page_requirements())
+    if not stamp.is_file() or stamp.read_text() != wanted:
         tags = [arg for tag in PLATFORMS for arg in ("--platform", tag)]
         _run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", *tags,
-              "--python-version", "3.11", "--implementation", "cp", "-d", str(wheels), *WHEELS],
-             f"pip download of the aarch64 wheels of {' '.join(WHEELS)} into {wheels}")
+              "--python-version", "3.11", "--implementation", "cp", "-d", str(wheels),
+              *wanted.split()],
+             f"pip download of the aarch64 wheels of {wanted} into {wheels}")
         shutil.rmtree(SITE, ignore_errors=True)
         for wheel in sorted(wheels.glob("*.whl")):
             with zipfile.ZipFile(wheel) as archive:
                 archive.extractall(SITE)
-        stamp.write_text(" ".join(WHEELS))
+        stamp.write_text(wanted)
     wrapper = ARM / "python3.11"
     # One executable for matrix.run_configuration; the CPU model comes from QEMU_CPU.
     wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="$PYTHONPATH:{SITE}" exec qemu-aarch64-static '
@@ -140,8 +161,9 @@ def provision_latest() -> Path:
     # one command, and leave out an extra index (CI sets PyTorch's CPU index for the pinned venv).
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     env.pop("PIP_EXTRA_INDEX_URL", None)
-    _run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "torch", "numpy",
-          "matplotlib"], f"pip install of the newest torch into {LATEST_VENV}", env=env)
+    packages = list(dict.fromkeys(newest(page_requirements()) + ["matplotlib"]))
+    _run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", *packages],
+         f"pip install of the newest {', '.join(packages)} into {LATEST_VENV}", env=env)
     return python
 
 
@@ -165,16 +187,17 @@ exec chroot "$r" /usr/bin/env -C "$PWD" /venv/bin/python "$@"' sh "$@"
 
 
 def provision_python(interpreter: str | None = None) -> Path:
-    """A Python 3.13 whose venv holds only the pages' install line (WHEELS); returns its python.
+    """A Python 3.13 whose venv holds only the pages' install line (wheels); returns its python.
     With `interpreter`: a venv of it under .cache/python3.13/venv. Without: Debian trixie's
     python3.13 in a root made by debootstrap, entered with chroot (needs root)."""
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # PyPI's torch, as a reader gets it
+    wheels = page_requirements()
     if interpreter:
         venv = PY313 / "venv"
         if not (venv / "bin/python").is_file():
             _run([interpreter, "-m", "venv", str(venv)], f"creating the venv {venv}")
-        _run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", *WHEELS],
-             f"pip install {' '.join(WHEELS)} into {venv}", env=env)
+        _run([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", *wheels],
+             f"pip install {' '.join(wheels)} into {venv}", env=env)
         return venv / "bin/python"
     if not (PY313_ROOT / "usr/bin/python3.13").is_file():
         if not shutil.which("debootstrap"):
@@ -194,12 +217,12 @@ def provision_python(interpreter: str | None = None) -> Path:
     wrapper.write_text(CHROOT_WRAPPER.format(root=PY313_ROOT))
     wrapper.chmod(0o755)
     stamp = PY313_ROOT / "venv/.installed"
-    if not stamp.is_file() or stamp.read_text() != " ".join(WHEELS):
+    if not stamp.is_file() or stamp.read_text() != " ".join(wheels):
         env["PIP_CERT"] = "/etc/ssl/certs/ca-certificates.crt"  # the copy inside the root
         env.pop("PIP_EXTRA_INDEX_URL", None)
-        _run([str(wrapper), "-m", "pip", "install", "--quiet", *WHEELS],
-             f"pip install {' '.join(WHEELS)} in {PY313_ROOT}/venv", env=env)
-        stamp.write_text(" ".join(WHEELS))
+        _run([str(wrapper), "-m", "pip", "install", "--quiet", *wheels],
+             f"pip install {' '.join(wheels)} in {PY313_ROOT}/venv", env=env)
+        stamp.write_text(" ".join(wheels))
     return wrapper
 
 

@@ -38,6 +38,23 @@ PALETTES = ("light", "dark")
 LESSON = "vae-basics/"
 
 
+def _labs() -> list[tuple[str, str]]:
+    """(page URL, lab file) of every lesson that offers its lab for download, in page order."""
+    found = []
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        for name in dict.fromkeys(re.findall(r"\]\(downloads/(\w+\.py)\)", source.read_text(
+                encoding="utf-8"))):
+            found.append((str(source.relative_to(ROOT / "docs").with_suffix("")) + "/", name))
+    return found
+
+
+LABS = _labs()
+# The lessons' titles as the search shows them: the first heading of each page with a lab.
+TITLES = {url: next(line[2:].strip() for line in (ROOT / "docs" / (url.rstrip("/") + ".md"))
+                    .read_text(encoding="utf-8").splitlines() if line.startswith("# "))
+          for url, _ in LABS}
+
+
 def _pages(site: Path) -> list[str]:
     return sorted(str(path.relative_to(site).parent) + "/" if path.name == "index.html"
                   else str(path.relative_to(site)) for path in site.rglob("*.html"))
@@ -140,13 +157,23 @@ def test_headings_are_in_order_and_tables_have_header_rows(reader, site_url, sit
     assert page.evaluate(TABLES_WITHOUT_HEADERS) == 0
 
 
-def test_search_finds_the_lesson(reader, site_url):
+SEARCHES = {"vae-basics/": "reparameterization", "vae-digits/": "handwritten"}
+
+
+@pytest.mark.parametrize("lesson", TITLES, ids=str)
+def test_search_finds_the_lesson(reader, site_url, lesson):
     page = reader()
     page.goto(site_url, wait_until="networkidle")
     page.locator("input.md-search__input").click()
-    page.keyboard.type("reparameterization")  # Material searches on key events, as a reader types
+    # Material searches on key events, as a reader types; a word of the page, else its title
+    page.keyboard.type(SEARCHES.get(lesson, TITLES[lesson]))
     page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
-    assert "VAE Basics" in page.locator(".md-search-result").inner_text()
+    assert TITLES[lesson] in page.locator(".md-search-result").inner_text()
+
+
+def test_every_lesson_with_a_lab_is_in_the_browser_tests():
+    assert [url for url, _ in LABS][:2] == ["vae-basics/", "vae-digits/"]
+    assert [name for _, name in LABS][:2] == ["tiny_vae_2d.py", "digits_vae.py"]
 
 
 def _copy(page, block) -> str:
@@ -170,21 +197,25 @@ def _expected_after(page, title) -> str:
         }""", title)
 
 
-def test_copied_lab_is_the_snippet_and_prints_the_expected_output(reader, site_url, tmp_path):
+@pytest.mark.parametrize(("lesson", "lab"), LABS, ids=[name for _, name in LABS])
+def test_copied_lab_is_the_snippet_and_prints_the_expected_output(reader, site_url, tmp_path,
+                                                                    lesson, lab):
     page = reader()
-    page.goto(site_url + LESSON, wait_until="networkidle")
-    copied = _copy(page, _block(page, "tiny_vae_2d.py"))
-    assert copied.rstrip("\n") == without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
-    (tmp_path / "tiny_vae_2d.py").write_text(copied, encoding="utf-8")
-    run = subprocess.run([sys.executable, "tiny_vae_2d.py"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False, timeout=120)
+    page.goto(site_url + lesson, wait_until="networkidle")
+    copied = _copy(page, _block(page, lab))
+    snippet = ROOT / "snippets" / lab
+    assert copied.rstrip("\n") == without_markers(snippet.read_text(encoding="utf-8")).rstrip("\n")
+    (tmp_path / lab).write_text(copied, encoding="utf-8")
+    run = subprocess.run([sys.executable, lab], cwd=tmp_path, capture_output=True,
+                         text=True, check=False, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == _expected_after(page, "tiny_vae_2d.py")
+    assert run.stdout == _expected_after(page, lab)
 
 
-def test_shell_copy_button_copies_the_command_only(reader, site_url):
+@pytest.mark.parametrize("lesson", TITLES, ids=str)
+def test_shell_copy_button_copies_the_command_only(reader, site_url, lesson):
     page = reader()
-    page.goto(site_url + LESSON, wait_until="networkidle")
+    page.goto(site_url + lesson, wait_until="networkidle")
     open_folded_blocks(page)
     commands = page.locator("div.language-bash.highlight")
     assert commands.count() >= 1
@@ -192,31 +223,36 @@ def test_shell_copy_button_copies_the_command_only(reader, site_url):
         shown = commands.nth(index).locator("code").text_content()
         copied = _copy(page, commands.nth(index))
         assert copied.strip() == shown.strip()
-        assert copied.strip().startswith("python ") and "$" not in copied and "\n" not in \
-            copied.strip()
+        # A block of several commands copies as several lines, each a command and nothing else.
+        lines = copied.strip().splitlines()
+        assert all(line.startswith("python ") for line in lines) and "$" not in copied
 
 
-def test_lab_download_link_serves_the_snippet(reader, site_url):
+@pytest.mark.parametrize(("lesson", "lab"), LABS, ids=[name for _, name in LABS])
+def test_lab_download_link_serves_the_snippet(reader, site_url, lesson, lab):
     page = reader()
-    page.goto(site_url + LESSON, wait_until="networkidle")
-    link = page.locator("a[href$='downloads/tiny_vae_2d.py']").first
+    page.goto(site_url + lesson, wait_until="networkidle")
+    link = page.locator(f"a[href$='downloads/{lab}']").first
     response = page.request.get(link.evaluate("a => a.href"))
-    assert response.ok and response.body() == LAB.read_bytes()
+    assert response.ok and response.body() == (ROOT / "snippets" / lab).read_bytes()
 
 
-def test_notebook_download_executes_to_the_expected_output(reader, site_url, tmp_path):
+@pytest.mark.parametrize(("lesson", "lab"), LABS, ids=[name for _, name in LABS])
+def test_notebook_download_executes_to_the_expected_output(reader, site_url, tmp_path, lesson,
+                                                            lab):
+    stem = lab.removesuffix(".py")
     page = reader()
-    page.goto(site_url + "notebooks/tiny_vae_2d/", wait_until="networkidle")
-    button = page.locator("a.md-button[href$='tiny_vae_2d.ipynb']")
+    page.goto(site_url + f"notebooks/{stem}/", wait_until="networkidle")
+    button = page.locator(f"a.md-button[href$='{stem}.ipynb']")
     notebook = nbformat.reads(page.request.get(button.evaluate("a => a.href")).text(), as_version=4)
     nbformat.validate(notebook)
     nbclient.NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(tmp_path)}}
                             ).execute()
     printed = "".join(output.get("text", "") for cell in notebook.cells
                       for output in cell.get("outputs", []) if output.get("name") == "stdout")
-    lesson = reader()
-    lesson.goto(site_url + LESSON, wait_until="networkidle")
-    assert printed == _expected_after(lesson, "tiny_vae_2d.py")
+    shown = reader()
+    shown.goto(site_url + lesson, wait_until="networkidle")
+    assert printed == _expected_after(shown, lab)
 
 
 # -- page weight -----------------------------------------------------------------------------

@@ -36,3 +36,16 @@ def test_report_mode_fails_only_on_errors_and_exit_statuses():
     record = {"pages": platforms.matrix.verdicts(BUNDLE, {
         "new": result("kl=0.6656\n", "", error="RuntimeError: boom")})}
     assert platforms.failures(record, strict=False) == ["docs/a.md:9"]
+
+
+def test_the_platform_runs_install_every_package_of_every_pages_install_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text(
+        "```text\npip install torch==2.13.0 numpy==2.4.6\n```\n")
+    (tmp_path / "docs" / "b.md").write_text(
+        "```text\npip install torch==2.13.0 numpy==2.4.6 scikit-learn==1.9.1\n```\n")
+    (tmp_path / "docs" / "index.md").write_text("# no install line\n")
+    wanted = platforms.page_requirements(tmp_path)
+    assert wanted == ["torch==2.13.0", "numpy==2.4.6", "scikit-learn==1.9.1"]
+    assert platforms.newest(wanted) == ["torch", "numpy", "scikit-learn"]
+    assert "scikit-learn==1.9.1" in platforms.page_requirements()  # this site's digits lesson

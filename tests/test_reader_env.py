@@ -153,3 +153,27 @@ def test_every_python_fence_pasted_into_a_readers_repl_prints_nothing(path, tmp_
             failures.append(f"{path.relative_to(ROOT)}:{block.line}: the REPL showed\n"
                             f"{done.stdout}{errors}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it_the_first(
+        tmp_path):
+    page = pages.read_page(
+        '```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n'
+        '```{.text title="Expected output"}\n1\n```\n\n'
+        '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n'
+        '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n2\n```\n',
+        lambda text: text)
+    html = ('<span class="filename">lab.py</span><code>print(1)\n</code>'
+            '<code>python lab.py</code>'
+            '<span class="filename">lab.py</span><code>print(2)\n</code>')
+    texts = shown_files(html, page)
+    assert run_as_reader(page, "page.md", texts, tmp_path, reader_env(Path(sys.executable))) == []
+    # The same page claiming the first version's output after the second fails.
+    wrong = pages.read_page(page_text := "".join(
+        ['```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n',
+         '```{.text title="Expected output"}\n1\n```\n\n',
+         '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n',
+         '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n1\n```\n']),
+        lambda text: text)
+    assert page_text and run_as_reader(wrong, "page.md", shown_files(html, wrong),
+                                       tmp_path / "wrong", reader_env(Path(sys.executable)))
