@@ -72,8 +72,9 @@ print(f"  healthy, beta 0.05: spread {spread(samples):.3f} "
       f"(data {spread(x):.3f}), near the data {near:.1%}")
 x, model, _ = switched_off
 samples = prior_samples(model)
+near = share_near_data(samples, x)
 print(f"  switched off, beta 4: spread {spread(samples):.3f} "
-      f"(data {spread(x):.3f}), near the data {share_near_data(samples, x):.1%}")
+      f"(data {spread(x):.3f}), near the data {near:.1%}")
 
 print("interpolation (33 points between the clusters' mean codes)")
 for name, (x, model, _) in (("healthy, VAE", healthy),

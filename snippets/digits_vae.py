@@ -1,7 +1,9 @@
-"""A VAE on scikit-learn's handwritten digits: a Bernoulli decoder, the ELBO in nats.
+"""A VAE on scikit-learn's handwritten digits: a Bernoulli decoder, the ELBO
+in nats.
 
-`python digits_vae.py [--latent D] [--beta B] [--epochs N]`. It needs torch and scikit-learn
-(whose wheel ships the 1,797 images: no download), and one seed decides every random draw.
+`python digits_vae.py [--latent D] [--beta B] [--epochs N]`. It needs torch
+and scikit-learn (whose wheel ships the 1,797 images: no download), and one
+seed decides every random draw.
 """
 
 import argparse
@@ -18,11 +20,13 @@ HELD_OUT = 297  # images kept out of training; 1,500 remain to train on
 
 
 def load_split():
-    """The 8 x 8 digits as rows of 64 grey levels in [0, 1], split with a fixed seed."""
+    """The 8 x 8 digits as rows of 64 grey levels in [0, 1], split with a
+    fixed seed."""
     digits = load_digits()  # pixel values 0..16, labels 0..9
     x = torch.tensor(digits.data, dtype=torch.float32) / 16
     y = torch.tensor(digits.target)
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(SEED))
+    generator = torch.Generator().manual_seed(SEED)
+    order = torch.randperm(len(x), generator=generator)
     train, test = order[HELD_OUT:], order[:HELD_OUT]
     return x[train], y[train], x[test], y[test]
 # --8<-- [end:data]
@@ -35,7 +39,8 @@ class DigitsVAE(nn.Module):
         self.encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU())
         self.mu = nn.Linear(hidden, latent)
         self.logvar = nn.Linear(hidden, latent)
-        # The decoder outputs one logit per pixel: the log-odds that the pixel is "ink".
+        # The decoder outputs one logit per pixel: the log-odds that the
+        # pixel is "ink".
         self.decoder = nn.Sequential(
             nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, pixels)
         )
@@ -58,8 +63,10 @@ def kl_per_dim(mu, logvar):
 
 
 def vae_loss(logits, x, mu, logvar, beta):
-    """Summed over pixels and latent dimensions, averaged over images: nats per image."""
-    recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
+    """Summed over pixels and latent dimensions, averaged over images: nats
+    per image."""
+    bce = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    recon = bce.sum(1).mean()
     kl = kl_per_dim(mu, logvar).sum(1).mean()
     return recon, kl, recon + beta * kl  # beta = 1: the negative ELBO
 # --8<-- [end:loss]
@@ -69,8 +76,10 @@ def vae_loss(logits, x, mu, logvar, beta):
 REPORT_EPOCHS = (1, 10, 50, 100)
 
 
-def train(model, x, beta=1.0, epochs=100, batch=100, lr=2e-3, loss_fn=vae_loss, report=True):
-    """Adam on shuffled minibatches; prints the epoch's mean recon, KL and loss."""
+def train(model, x, beta=1.0, epochs=100, batch=100, lr=2e-3,
+          loss_fn=vae_loss, report=True):
+    """Adam on shuffled minibatches; prints the epoch's mean recon, KL and
+    loss."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for epoch in range(1, epochs + 1):
         totals = torch.zeros(3)
@@ -83,51 +92,62 @@ def train(model, x, beta=1.0, epochs=100, batch=100, lr=2e-3, loss_fn=vae_loss, 
             totals += torch.stack(terms).detach() * len(index)
         recon, kl, loss = (totals / len(x)).tolist()
         if report and (epoch in REPORT_EPOCHS or epoch == epochs):
-            print(f"epoch={epoch:03d} recon={recon:.1f} kl={kl:.1f} loss={loss:.1f}")
+            print(f"epoch={epoch:03d} recon={recon:.1f} kl={kl:.1f} "
+                  f"loss={loss:.1f}")
 # --8<-- [end:train]
 
 
 # --8<-- [start:evaluate]
 @torch.no_grad()
 def log_weights(model, x, samples):
-    """log p(x, z) - log q(z|x) for `samples` codes z ~ q(z|x) per image: (samples, images)."""
+    """log p(x, z) - log q(z|x) for `samples` codes z ~ q(z|x) per image:
+    shape (samples, images)."""
     mu, logvar = model.encode(x)
     std = torch.exp(0.5 * logvar)
     z = mu + torch.randn(samples, *mu.shape) * std
     log_px_z = -F.binary_cross_entropy_with_logits(
-        model.decoder(z), x.expand(samples, -1, -1), reduction="none").sum(-1)
+        model.decoder(z), x.expand(samples, -1, -1),
+        reduction="none").sum(-1)
     log_pz = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
     log_qz_x = torch.distributions.Normal(mu, std).log_prob(z).sum(-1)
     return log_px_z + log_pz - log_qz_x
 
 
 def held_out_bounds(model, x, samples=1000):
-    """Negative ELBO and negative IWAE bound (Burda et al., 2016), nats per image."""
+    """Negative ELBO and negative IWAE bound (Burda et al., 2016), nats per
+    image."""
     w = log_weights(model, x, samples)
     elbo = w.mean(0)  # the average of the log-weights
-    iwae = torch.logsumexp(w, 0) - math.log(samples)  # the log of their average
+    # the log of the weights' average
+    iwae = torch.logsumexp(w, 0) - math.log(samples)
     return -elbo.mean().item(), -iwae.mean().item()
 
 
 @torch.no_grad()
 def active_units(model, x, threshold=0.01):
-    """Burda et al.'s activity: a unit is active when its mean code varies over the data.
+    """Burda et al.'s activity: a unit is active when its mean code varies
+    over the data.
     Returns the count and each unit's KL, in nats per image."""
     mu, logvar = model.encode(x)
-    return int((mu.var(0) > threshold).sum()), kl_per_dim(mu, logvar).mean(0)
+    active = int((mu.var(0) > threshold).sum())
+    return active, kl_per_dim(mu, logvar).mean(0)
 
 
 def report(model, x):
     """What the held-out images say about a trained model."""
     neg_elbo, neg_iwae = held_out_bounds(model, x)
-    floor = F.binary_cross_entropy(x, x, reduction="none").sum(1).mean().item()
+    floor = F.binary_cross_entropy(x, x, reduction="none").sum(1).mean()
+    floor = floor.item()
     count, kl = active_units(model, x)
     print(f"held-out images: {len(x)}")
     print(f"  negative ELBO:    {neg_elbo:.1f} nats")
-    print(f"  -log p(x), IWAE:  {neg_iwae:.1f} nats  (1000 samples per image)")
-    print(f"  grey-level floor: {floor:.1f} nats  (BCE of each image with itself)")
+    print(f"  -log p(x), IWAE:  {neg_iwae:.1f} nats  "
+          "(1000 samples per image)")
+    print(f"  grey-level floor: {floor:.1f} nats  "
+          "(BCE of each image with itself)")
     print(f"active units: {count} of {len(kl)}")
-    print("  KL per unit:", " ".join(f"{value:.1f}" for value in kl.tolist()), "nats")
+    units = " ".join(f"{value:.1f}" for value in kl.tolist())
+    print("  KL per unit:", units, "nats")
 # --8<-- [end:evaluate]
 
 
@@ -160,7 +180,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=at_least(1, int, "a whole number"),
                         default=100, help="epochs (default 100)")
     args = parser.parse_args(argv)
-    torch.manual_seed(SEED)  # weights, batches, every eps, the evaluation's samples
+    # weights, batches, every eps, the evaluation's samples
+    torch.manual_seed(SEED)
     x_train, _, x_test, _ = load_split()
     model = DigitsVAE(latent=args.latent)
     train(model, x_train, beta=args.beta, epochs=args.epochs)

@@ -19,6 +19,7 @@ for name, (x, model, history) in runs.items():
 
 # Warm-up cannot save a KL weight past the threshold: ramp up to 4 and
 # compare with a constant 4.
-for name, (_, _, history) in (("warm-up 0->4", run_warmup(4.0, warmup_epochs=50)),
-                              ("constant 4", run(beta=4.0))):
+runs = (("warm-up 0->4", run_warmup(4.0, warmup_epochs=50)),
+        ("constant 4", run(beta=4.0)))
+for name, (_, _, history) in runs:
     print(f"{name}: kl={history[-1][1]:.4f} recon={history[-1][0]:.4f}")

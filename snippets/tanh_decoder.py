@@ -8,8 +8,8 @@ from tiny_vae_2d import REPORT_EPOCHS, SEED, TinyVAE, make_data, sample, train
 torch.manual_seed(SEED)
 x = make_data()
 model = TinyVAE()
-# Tanh has no weights, so the swap leaves every initial weight as in the lab: only the
-# activation differs between the two runs.
+# Tanh has no weights, so the swap leaves every initial weight as in the
+# lab: only the activation differs between the two runs.
 model.decoder[1] = nn.Tanh()
 print(model.decoder)
 history = train(model, x, report=False)

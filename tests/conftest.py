@@ -19,3 +19,10 @@ def built_site(tmp_path_factory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stderr}", pytrace=False)
     return site
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The kernel matrix first: the site's "Verified" notice reads its report
+    (reports/kernels.json), and the build, site and browser tests read that notice. In a fresh
+    clone the matrix has no report yet, so it must run before anything builds the site."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_kernels.py")
