@@ -89,7 +89,7 @@ def test_runnable_describes_what_the_runner_needs():
         "kind": "shell", "line": 4, "code": "python lab.py\n", "commands": [["lab.py"]],
         "continuation": False, "files": {"lab.py": "print(1)\n"}}
     assert page.blocks[2].kind == "invalid"  # a continuation with no Python block before it
-    page = pages.read_page("```python\nx = 1\n```\n```{.python continuation}\nx\n```\n")
+    page = pages.read_page("```python\nx = 1\n```\n```{.python continuation}\nassert x == 1\n```\n")
     assert [b.kind for b in page.blocks] == ["python", "python"]
     assert pages.runnable(page.blocks[1])["continuation"] is True
 
