@@ -175,5 +175,6 @@ def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it
          '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n',
          '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n1\n```\n']),
         lambda text: text)
+    (tmp_path / "wrong").mkdir()
     assert page_text and run_as_reader(wrong, "page.md", shown_files(html, wrong),
                                        tmp_path / "wrong", reader_env(Path(sys.executable)))
