@@ -152,3 +152,15 @@ def test_downloads_serve_the_code_as_the_page_shows_it(built_site):
     shown = dict(code_blocks((built_site / "vae-basics" / "index.html").read_text("utf-8")))
     assert (built_site / "downloads" / "tiny_vae_2d.py").read_text("utf-8") == \
         shown["tiny_vae_2d.py"]
+
+
+CORE_PAGE_MINUTES = 35  # the first lesson's core page; more material goes to its other pages
+
+
+def test_the_first_lessons_core_page_fits_its_time():
+    """VAE Basics itself stays a sitting's read; its exercises and measurements have pages of
+    their own. The time is the computed one, so trimming words to pass is visible in the diff."""
+    core = next(lesson for lesson in _lesson_pages() if lesson.path == "vae-basics.md")
+    assert core.minutes <= CORE_PAGE_MINUTES, (
+        f"vae-basics.md computes to {core.minutes} minutes; move material to "
+        "vae-basics-exercises.md or vae-basics-evidence.md")
