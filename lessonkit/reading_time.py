@@ -31,6 +31,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[^{}]*?)\s*\}\}")
 _INLINE_CODE = re.compile(r"(`+).+?\1")
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)[^)]*\)(?:\{[^}]*\})?")
 _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\([^)]*\)")
+# attr_list's `{ #id .class key=value }` after a heading or a link: markup, never read
+_ATTR_LIST = re.compile(r"\{:?\s*[#.][^{}]*\}")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
 
 
@@ -78,7 +80,7 @@ def cost(markdown: str, expand=lambda code: code) -> Cost:
         figures += sum(1 for image in _IMAGE.finditer(line)
                        if not image["src"].endswith("#only-dark"))
         text = _LINK.sub(lambda link: link["text"], _IMAGE.sub(" ", line))
-        words += len(_WORD.findall(PLACEHOLDER.sub(" ", text)))
+        words += len(_WORD.findall(_ATTR_LIST.sub(" ", PLACEHOLDER.sub(" ", text))))
     figures += _display_formulas(markdown, page)
     code_lines = commands = 0
     for block in page.blocks:
