@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = Path(sys.executable).parent / "mutmut"
 COPIED = ("lessonkit", "tests", "pyproject.toml", "mkdocs.yml", "snippets")
 SAMPLE = "*__mutmut_[1-4]"  # the first four mutants of each function
-FAST = ["tests/test_properties.py", "tests/test_verification.py",
+FAST = ["tests/test_compare.py", "tests/test_properties.py", "tests/test_verification.py",
         "tests/test_engine.py::test_numbers_compare_within_tolerance_only",
         "tests/test_engine.py::test_a_relative_tolerance_scales_with_the_number_and_integers_stay_"
         "exact", "tests/test_engine.py::test_a_tolerance_never_excuses_a_changed_sign",
