@@ -120,9 +120,7 @@ def flatten_containers(text: str) -> str:
                 body_indents.pop()
         cut = body_indents[-1] if body_indents else 0
         inside, fence = fence, _fence_after(fence, line[cut:])
-        if inside or fence:
-            out.append(line[cut:])
-        elif _CONTAINER.match(line[cut:]):
+        if not inside and _CONTAINER.match(line[cut:]):  # (an opening fence is no header)
             body_indents.append(len(line) - len(line.lstrip(" ")) + 4)
             out.append("")
         else:
@@ -136,7 +134,7 @@ def _fence_after(fence: str, line: str) -> str:
         opening = _OPENING.match(line)
         return opening["fence"] if opening else ""
     closing = _CLOSING.match(line)
-    if closing and closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence):
+    if closing and closing["fence"].startswith(fence):  # the same character, at least as many
         return ""
     return fence
 

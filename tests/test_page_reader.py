@@ -3,7 +3,7 @@
 
 import pytest
 
-from lessonkit import compare, pages
+from lessonkit import compare, fences, pages
 
 FILE = '```{.python title="lab.py"}\nprint(1)\n```\n'
 RUN = "```bash\npython lab.py\n```\n"
@@ -26,6 +26,9 @@ def errors(text: str) -> list:
      ("python", {"title": "x.py", "notest": "why not"})),
     ("{.text title='Expected output' tolerance=0.5 flag}",
      ("text", {"title": "Expected output", "tolerance": "0.5", "flag": ""})),
+    ("{.bash exit=3}", ("bash", {"exit": "3"})),  # the closing brace is no part of a value
+    ('{.text title="Expected output" mark=XAX}', ("text", {"title": "Expected output",
+                                                             "mark": "XAX"})),
 ])
 def test_parse_info(info, parsed):
     assert pages.parse_info(info) == parsed
@@ -48,7 +51,8 @@ def test_classify(lang, attrs, kind):
 
 def test_classify_refuses_an_empty_reason_and_an_unknown_block():
     assert pages.classify("text", {"notest": " "})[0] == "invalid"
-    assert "notest needs a reason" in pages.classify("text", {"notest": ""})[1]
+    assert pages.classify("text", {"notest": ""}) == (
+        "invalid", 'notest needs a reason: notest="why this block does not run"')
     kind, error = pages.classify("", {})
     assert kind == "invalid" and error.startswith("a plain block that is neither run")
     assert pages.classify("js", {})[1].startswith("a js block")
@@ -65,14 +69,16 @@ def test_a_page_reads_into_paired_blocks():
     assert shell.files == {"lab.py": file} and file.is_code and not out.is_code
     assert shell.runs and not file.runs and not out.runs
     assert page.block_at(7) is shell
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no block starts at line 8"):
         page.block_at(8)
     assert page.files() == {"lab.py": "print(1)\n"}
 
 
 def test_includes_are_expanded_for_code_only():
-    page = pages.read_page(FILE + RUN + OUT, lambda code: code.replace("1", "2"))
-    assert [block.code for block in page.blocks] == ["print(2)\n", "python lab.py\n", "1\n"]
+    page = pages.read_page(FILE + RUN + OUT + "```python\nassert 1\n```\n",
+                           lambda code: code.replace("1", "2"))
+    assert [block.code for block in page.blocks] == [
+        "print(2)\n", "python lab.py\n", "1\n", "assert 2\n"]
 
 
 def test_a_failing_include_makes_the_block_invalid():
@@ -84,11 +90,12 @@ def test_a_failing_include_makes_the_block_invalid():
 
 
 def test_runnable_describes_what_the_runner_needs():
-    page = pages.read_page(FILE + RUN + "```{.python continuation}\nx\n```\n")
+    page = pages.read_page(FILE + RUN + "```{.python continuation}\nassert True\n```\n")
     assert pages.runnable(page.blocks[1]) == {
         "kind": "shell", "line": 4, "code": "python lab.py\n", "commands": [["lab.py"]],
         "continuation": False, "files": {"lab.py": "print(1)\n"}}
-    assert page.blocks[2].kind == "invalid"  # a continuation with no Python block before it
+    assert (page.blocks[2].kind, page.blocks[2].error) == (
+        "invalid", "a continuation block with no Python block before it")
     page = pages.read_page("```python\nx = 1\n```\n```{.python continuation}\nassert x == 1\n```\n")
     assert [b.kind for b in page.blocks] == ["python", "python"]
     assert pages.runnable(page.blocks[1])["continuation"] is True
@@ -104,6 +111,23 @@ def test_options_are_read_once_at_their_block():
         ("file", 1), ("invalid", 4)]
     assert errors(FILE + RUN + OUT.replace('output"', 'output" tolerance="-1"')) == [
         "tolerance must be a finite number >= 0, got '-1'"]
+    two = '```{.bash exit="two"}\npython lab.py\n```\n'
+    assert errors(FILE + two) == [
+        'exit="two": the exit status must be a whole number from 0 to 255']
+    # A block already wrong for another reason keeps that reason.
+    assert errors(FILE + two.replace("lab.py", "other.py"))[-1] == (
+        'runs other.py, which this page does not show as a {.python title="other.py"} block')
+
+
+def test_a_plain_python_fence_prints_nothing_and_takes_no_output():
+    assert errors("```python\nprint(1)\n```\n") == [fences.printing("print(1)\n", 1)]
+    assert errors("```python\nprint(1)\n```\n")[0].startswith(
+        "a plain Python fence prints nothing")
+    assert errors("```{.python fixture:tmp_path}\nassert True\n```\n")[0].startswith(
+        "`fixture:tmp_path`: a plain Python fence takes no fixture")
+    page = pages.read_page("```python\nassert True\n```\n" + OUT)
+    assert [(b.kind, b.error) for b in page.blocks] == [
+        ("invalid", fences.FOLLOWED_BY_OUTPUT), ("expected", "")]
 
 
 def test_expected_output_pairing():
@@ -115,6 +139,10 @@ def test_expected_output_pairing():
     # An invalid code block still takes its Expected output (it fails, not the output).
     page = pages.read_page("```bash\nls\n```\n" + OUT)
     assert page.blocks[0].expected is page.blocks[1]
+    # A block that is no code takes none.
+    assert errors("```js\nx\n```\n" + OUT) == [
+        'a js block that is neither run, compared nor marked: give it title="Expected output" or '
+        'notest="why"', "an Expected output block with no code before it"]
 
 
 def test_files_follow_the_page_order():
@@ -157,17 +185,43 @@ def test_a_file_imported_by_a_file_that_runs_is_used():
     assert len(errors(helper + broken + run)) == 1  # a syntax error reaches no import
 
 
+def file(name: str, code: str) -> str:
+    return f'```{{.python title="{name}"}}\n{code}```\n'
+
+
+def test_every_file_a_run_file_imports_is_used_whatever_the_order_of_the_imports():
+    run = "```bash\npython main.py\n```\n"
+    # Two imports, each leading nowhere further (one to a module the page does not show).
+    assert errors(file("a.py", "import os\n") + file("b.py", "import os\n")
+                  + file("main.py", "import a\nimport b\n") + run) == []
+    assert errors(file("a.py", "X = 1\n") + file("b.py", "Y = 2\n")
+                  + file("main.py", "import a, b\n") + run) == []
+    # Files that do not parse are used all the same: running them reports the error.
+    assert errors(file("a.py", ")(\n") + file("b.py", ")(\n")
+                  + file("main.py", "import a\nimport b\n") + run) == []
+    # Files that import each other.
+    assert errors(file("a.py", "import main\n") + file("main.py", "import a\n") + run) == []
+
+
 def test_shell_commands():
     assert pages.read_page(FILE + "```bash\n# a comment\n\npython3 lab.py --a 'b c'\n```\n"
                            ).blocks[1].commands == [["lab.py", "--a", "b c"]]
+    assert pages.read_page(FILE + "```bash\n  # indented\npython lab.py --n 3  # three\n```\n"
+                           ).blocks[1].commands == [["lab.py", "--n", "3"]]
     assert errors(FILE + "```bash\n\n```\n")[-1] == "the shell block has no command"
-    assert errors(FILE + "```bash\npython lab.txt\n```\n")[-1].startswith(
-        "the doc tests run only `python FILE.py [args]` commands, not 'python lab.txt'")
+    assert errors(FILE + "```bash\npython lab.txt\n```\n")[-1] == (
+        "the doc tests run only `python FILE.py [args]` commands, not 'python lab.txt'; "
+        'mark the block notest="why" if it must not run')
     assert "not 'python'" in errors(FILE + "```bash\npython\n```\n")[-1]
     assert errors(FILE + "```bash\npython lab.py 'open\n```\n")[-1].startswith(
         "line 5: cannot read the command")
-    assert errors(FILE + "```bash\npython lab.py\npython lab.py > x\n```\n")[-1].startswith(
-        "line 6: `>` in 'python lab.py > x' is shell syntax")
+    assert errors(FILE + "```bash\npython lab.py\npython lab.py > x\n```\n")[-1] == (
+        "line 6: `>` in 'python lab.py > x' is shell syntax, which the doc tests do not run "
+        "(they pass words to Python): write a plain `python FILE.py [args]` command, or mark "
+        'the block notest="why"')
+    # A prompt copied from a terminal is shell syntax too.
+    assert errors(FILE + "```bash\n$ python lab.py\n```\n")[-1].startswith(
+        "line 5: `$` in '$ python lab.py' is shell syntax")
 
 
 @pytest.mark.parametrize(("line", "syntax"), [
@@ -176,7 +230,8 @@ def test_shell_commands():
     ('python a.py "`x`"', "`"), ("python a.py $x", "$"), ("python a.py x|y", "|"),
     ("python a.py a'b'c;", ";"), ("python a.py 'a\\'; x", ";"), ("python a.py \"a\\\"\" ;", ";"),
     ("python a.py *", "*"), ("python a.py (x)", "("), ("python a.py a&", "&"),
-    ("python a.py <in", "<"), ("python a.py ?", "?"),
+    ("python a.py <in", "<"), ("python a.py ?", "?"), ("$ python a.py", "$"),
+    ('python a.py "MAX"', ""), ("python a.py MAX|y", "|"),
 ])
 def test_unsupported_shell_syntax(line, syntax):
     assert pages._unsupported_syntax(line) == syntax
@@ -213,6 +268,12 @@ def test_an_unreadable_fence_is_an_error_at_its_line():
     assert kinds("<div>\n```python\nprint(1)\n```\n</div>\n") == [("invalid", 2), ("invalid", 4)]
     assert errors("<div>\n~~~\n</div>\n") == [
         "a fence the doc-test parser cannot read; check its nesting"]
+    page = pages.read_page("<div>\n~~~\n</div>\n\n```python\nassert True\n```\n")
+    assert page.blocks == [
+        pages.Block("invalid", 2, 2, "", {}, "~~~",
+                    error="a fence the doc-test parser cannot read; check its nesting"),
+        page.blocks[1]]
+    assert (page.blocks[1].kind, page.blocks[1].line) == ("python", 5)
 
 
 def test_fingerprint_changes_with_code_outputs_and_options():
@@ -232,6 +293,11 @@ def test_fence_for_and_unwritable_output():
     assert pages.fence_for("```python\n", "```") == "```"
     assert pages.fence_for("    ```\n", "```") == "```"
     assert pages.fence_for("~~~\n", "~~~") == "~~~~"
+    assert pages.fence_for("a\n```\nb\n", "```") == "````"
     assert pages.unwritable_output("ok\n") == ""
-    assert "carriage return" in pages.unwritable_output("a\rb\n")
-    assert "NUL" in pages.unwritable_output("a\0b\n")
+    assert pages.unwritable_output("a\rb\n") == (
+        "the output contains a carriage return (\\r), which no page can show; print without it "
+        "(a progress bar redrawing its line, for one)")
+    assert pages.unwritable_output("a\0b\n") == (
+        "the output contains a NUL character, which no page can show; print without it "
+        "(a progress bar redrawing its line, for one)")
