@@ -14,11 +14,11 @@ byte. Classes this module does not know keep their own span.
 
 import re
 
-# Material 9's highlight colours (its main stylesheet), one group per colour variable. The
-# lessons' stylesheet gives punctuation the operator colour, so the two form one group. Classes
-# not listed here are drawn in the plain code colour, like names.
+# Material 9's highlight colours (its main stylesheet), one group per colour variable. Classes
+# not listed here are drawn in the plain code colour, like names; the lessons' stylesheet draws
+# punctuation (`p`) so too, as GitHub does, which takes a third of a page's code spans away.
 _GROUPS = {
-    "operator": "o ow p",
+    "operator": "o ow",
     "string": "cpf l s s1 s2 sb sc si ss",
     "special": "cp se sh sr sx",
     "number": "il m mb mf mh mi mo",
