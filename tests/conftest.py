@@ -26,3 +26,29 @@ def pytest_collection_modifyitems(session, config, items):
     (reports/kernels.json), and the build, site and browser tests read that notice. In a fresh
     clone the matrix has no report yet, so it must run before anything builds the site."""
     items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_kernels.py")
+
+
+# A one-page project for the plugin tests: an mkdocs.yml whose snippets come from `snips/`.
+FIXTURE_MKDOCS_YML = """\
+site_name: fixture
+markdown_extensions:
+  - pymdownx.snippets:
+      base_path: [snips]
+      check_paths: true
+"""
+
+
+def page_runner(pytester, snippets: dict):
+    """A function that writes a page (`page.md`, beside the snippets `snippets`: name -> text)
+    and runs pytest on it in-process, with the project's plugins from their entry points."""
+    pytester.makefile(".yml", mkdocs=FIXTURE_MKDOCS_YML)
+    (pytester.path / "docs").mkdir()  # MkDocs' load_config wants its docs_dir to exist
+    (pytester.path / "snips").mkdir()
+    for name, text in snippets.items():
+        (pytester.path / "snips" / name).write_text(text)
+
+    def run(page: str, *args):
+        (pytester.path / "page.md").write_text(page)
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args, "page.md")
+
+    return run

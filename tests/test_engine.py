@@ -14,6 +14,7 @@ import pytest
 
 from lessonkit import compare, pages, report
 from lessonkit.execute import run_file, run_source
+from tests.conftest import page_runner
 
 pytest_plugins = ["pytester"]
 # pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
@@ -33,14 +34,6 @@ def divide(a, b):
 
 
 print(divide(1, 0))
-"""
-
-MKDOCS_YML = """\
-site_name: fixture
-markdown_extensions:
-  - pymdownx.snippets:
-      base_path: [snips]
-      check_paths: true
 """
 
 PAGE = """\
@@ -63,19 +56,9 @@ done
 
 @pytest.fixture
 def lessons(pytester):
-    """Write a page (and the fixture snippets) and run the doc tests on it."""
-    pytester.makefile(".yml", mkdocs=MKDOCS_YML)
-    (pytester.path / "docs").mkdir()  # MkDocs' load_config wants its docs_dir to exist
-    (pytester.path / "snips").mkdir()
-    (pytester.path / "snips" / "scale.py").write_text(SNIPPET)
-    (pytester.path / "snips" / "broken.py").write_text(BROKEN)
-
-    def run(page: str, *args):
-        (pytester.path / "page.md").write_text(page)
-        # The plugin comes in through its pytest11 entry point, as in any run of this project.
-        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args, "page.md")
-
-    return run
+    """Write a page (and the fixture snippets) and run the doc tests on it (the plugin comes in
+    through its pytest11 entry point, as in any run of this project)."""
+    return page_runner(pytester, {"scale.py": SNIPPET, "broken.py": BROKEN})
 
 
 def test_a_correct_page_passes(lessons):

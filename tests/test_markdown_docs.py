@@ -7,18 +7,12 @@ import pytest
 import torch
 
 from lessonkit import matrix, replay, report
+from tests.conftest import FIXTURE_MKDOCS_YML, page_runner
 
 pytest_plugins = ["pytester"]
 # pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
 # config check compares them by identity), so the fixture's default plugin is imported here.
 
-MKDOCS_YML = """\
-site_name: fixture
-markdown_extensions:
-  - pymdownx.snippets:
-      base_path: [snips]
-      check_paths: true
-"""
 HELPER = "VALUE = 7\n"
 MARKDOWN_DOCS = ("--markdown-docs", "--markdown-docs-syntax=superfences")
 
@@ -26,16 +20,7 @@ MARKDOWN_DOCS = ("--markdown-docs", "--markdown-docs-syntax=superfences")
 @pytest.fixture
 def run_page(pytester):
     """Write `page` (and the fixture snippets) and run both plugins on it."""
-    pytester.makefile(".yml", mkdocs=MKDOCS_YML)
-    (pytester.path / "docs").mkdir()  # MkDocs' load_config wants its docs_dir to exist
-    (pytester.path / "snips").mkdir()
-    (pytester.path / "snips" / "helper.py").write_text(HELPER)
-
-    def run(page: str, *args):
-        (pytester.path / "page.md").write_text(page)
-        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args, "page.md")
-
-    return run
+    return page_runner(pytester, {"helper.py": HELPER})
 
 
 def test_a_false_assert_in_a_python_fence_fails_at_its_page_line(run_page):
@@ -177,7 +162,7 @@ def test_the_kernel_matrix_lists_python_fences_and_fails_one_that_writes():
 def test_the_kernel_matrix_replay_fails_a_fence_printing_through_an_import(tmp_path):
     """pytest-markdown-docs cannot see this print (it turns capture off around a fence); the
     engine's runner, replaying every fence for the matrix and the other platforms, can."""
-    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML)
+    (tmp_path / "mkdocs.yml").write_text(FIXTURE_MKDOCS_YML)
     (tmp_path / "docs").mkdir()
     (tmp_path / "snips").mkdir()
     (tmp_path / "snips" / "loud.py").write_text('def shout():\n    print("hello")\n')
