@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from digits_vae import SEED, DigitsVAE, active_units, load_split, train  # noqa: E402
+from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train  # noqa: E402
 
 THEMES = {
     # Pixels: ink dark on white in the light palette, light on black in the dark one.
@@ -115,7 +115,8 @@ def unit_kl():
         model, x_test, _ = trained(latent=8, beta=beta)
         count, kl = active_units(model, x_test)
         units = torch.arange(len(kl)) + (offset - 0.5) * width
-        ax.bar(units, kl, width, color=color, label=f"β = {beta:g}: {count} active units")
+        label = f"β = {beta:g}: {count_text(count, len(kl))} units active"
+        ax.bar(units, kl, width, color=color, label=label)
     ax.set_xticks(range(8), [f"z{n + 1}" for n in range(8)])
     ax.set_ylabel("KL per unit (nats)")
     ax.grid(axis="y", linewidth=0.5)
