@@ -63,8 +63,9 @@ if __name__ == "__main__":
     for beta in BETAS:
         recon, kl = lab_run(beta)
         on.append(kl >= ON)
-        # 3 decimals: near the threshold the 4th moves from CPU to CPU
-        print(f"beta={beta:<4g} kl={kl:.3f} recon={recon:.3f} "
+        # kl to 3 decimals, recon to 2: near the threshold the next digit
+        # of each moves from CPU to CPU
+        print(f"beta={beta:<4g} kl={kl:.3f} recon={recon:.2f} "
               f"code {'on' if on[-1] else 'off'}")
     last_on = max(b for b, used in zip(BETAS, on, strict=True) if used)
     first_off = min(b for b, used in zip(BETAS, on, strict=True) if not used)
