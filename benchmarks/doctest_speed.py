@@ -1,6 +1,7 @@
 """How fast are the doc tests? Prints their wall time against two references, measured in one run.
 
-- doc tests: `pytest docs`, as `make test` runs it (a fresh interpreter, collection, comparison);
+- doc tests: `pytest --markdown-docs ... docs`, as `make test` runs it (a fresh interpreter,
+  collection, comparison, the plain Python fences too);
 - floor: one fresh interpreter that runs every block's code back to back and nothing else;
 - naive: one interpreter per command, the way a shell would run the page (`python FILE args`).
 
@@ -29,25 +30,28 @@ from lessonkit import includes, pages
 folder = Path(sys.argv[1])
 expand = functools.partial(includes.expand, config_file=Path("mkdocs.yml").resolve())
 commands = []
-for page_file in sorted(Path("docs").rglob("*.md")):
+for number, page_file in enumerate(sorted(Path("docs").rglob("*.md"))):
     page = pages.read_page(page_file.read_text(encoding="utf-8"), expand)
     for name, code in page.files().items():
         (folder / name).write_text(code, encoding="utf-8")
     for block in page.blocks:
-        if block.kind == "python":
-            commands.append(("<block>", block.code, []))
+        if block.kind == "python":  # a page's Python blocks share one namespace (continuation)
+            commands.append(("<block>", block.code, [], number))
         elif block.kind == "shell":
-            commands += [(name, page.files()[name], args) for name, *args in block.commands]
+            commands += [(name, page.files()[name], args, None) for name, *args in block.commands]
 sys.path.insert(0, str(folder))
 os.chdir(folder)
-for name, code, args in commands:
+shared = {}
+for name, code, args, page in commands:
     sys.argv = [name, *args]
+    scope = shared.setdefault(page, {"__name__": "__main__"}) if page is not None else {
+        "__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
-            exec(compile(code, name, "exec"), {"__name__": "__main__"})
+            exec(compile(code, name, "exec"), scope)
         except SystemExit:
             pass
-    for module in [m for m in sys.modules if m in {Path(n).stem for n, _, _ in commands}]:
+    for module in [m for m in sys.modules if m in {Path(c[0]).stem for c in commands}]:
         del sys.modules[module]
 print(len(commands))
 """
@@ -76,14 +80,17 @@ def main():
 
         doctests, floor, naive = [], [], []
         for _ in range(REPEAT):
-            doctests.append(wall([python, "-m", "pytest", "docs", "-q", "-p", "no:cacheprovider",
-                                  "--lesson-report", f"{folder}/report.json"])[0])
+            # `make test`'s doc-test command: lessonkit and pytest-markdown-docs together
+            doctests.append(wall([python, "-m", "pytest", "--markdown-docs",
+                                  "--markdown-docs-syntax=superfences", "docs", "-q", "-p",
+                                  "no:cacheprovider", "--lesson-report",
+                                  f"{folder}/report.json"])[0])
             floor.append(wall([python, "-c", FLOOR, folder])[0])
             naive.append(sum(wall(command, cwd=folder)[0] for command in naive_commands))
 
     doctest_s, floor_s, naive_s = (statistics.median(x) for x in (doctests, floor, naive))
     print(f"blocks run: {commands} commands and code blocks, median of {REPEAT} runs each")
-    print(f"doc tests (pytest docs):               {doctest_s:6.2f} s")
+    print(f"doc tests (make test's pytest docs): {doctest_s:6.2f} s")
     print(f"floor (one process, code only):        {floor_s:6.2f} s")
     print(f"naive (one interpreter per command):   {naive_s:6.2f} s")
     print(f"doc tests / floor: {doctest_s / floor_s:.2f}  (goal: at most 1.5)")
