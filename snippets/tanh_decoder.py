@@ -18,6 +18,5 @@ for epoch in REPORT_EPOCHS:
     # kl to 2 decimals: its 3rd and 4th move between CPUs (kernel matrix)
     print(f"epoch={epoch:03d} recon={recon:.4f} kl={kl:.2f} loss={loss:.4f}")
 print("generated_points")
-# 3 decimals each, zeros kept (0.740, not 0.74): a number near a rounding edge
-# then keeps its width on every CPU
-print("[" + ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in sample(model).tolist()) + "]")
+pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in sample(model).tolist())
+print("[" + ", ".join(pairs) + "]")  # zeros kept: 0.740, not 0.74

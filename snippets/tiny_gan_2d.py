@@ -59,6 +59,5 @@ if __name__ == "__main__":
     with torch.no_grad():
         points = generator(torch.randn(5, 2))
     print("generated_points")
-    # 3 decimals each, zeros kept (0.740, not 0.74): a number near a rounding edge
-    # then keeps its width on every CPU
-    print("[" + ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist()) + "]")
+    pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist())
+    print("[" + ", ".join(pairs) + "]")  # zeros kept: 0.740, not 0.74

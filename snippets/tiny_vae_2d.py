@@ -121,9 +121,8 @@ def main(argv=None):
     history = train(model, x, beta=args.beta, epochs=args.epochs)
     points = sample(model)
     print("generated_points")
-    # 3 decimals each, zeros kept (0.740, not 0.74): a number near a rounding edge
-    # then keeps its width on every CPU
-    print("[" + ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist()) + "]")
+    pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist())
+    print("[" + ", ".join(pairs) + "]")  # zeros kept: 0.740, not 0.74
     return args, x, history, points
 
 
