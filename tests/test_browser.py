@@ -13,6 +13,7 @@ import nbclient
 import nbformat
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from lessonkit.hooks import nav_paths
@@ -27,6 +28,7 @@ from tests.browser import (
     RENDERED_HEIGHT,
     TABLES_WITHOUT_HEADERS,
     open_folded_blocks,
+    read_to_the_end,
     serve,
     visit,
 )
@@ -140,6 +142,7 @@ def test_page_shows_without_problems(reader, site_url, site_page, palette):
 def test_axe_reports_no_violations(reader, site_url, site_page, palette, axe_record):
     page = reader(palette)
     page.goto(site_url + site_page, wait_until="networkidle")
+    read_to_the_end(page)  # every code block's lazily mounted copy button is audited too
     results = Axe().run(page)
     violations = [f"{v['id']} ({v['impact']}): {v['help']} at "
                   f"{', '.join(n['target'][0] for n in v['nodes'][:3])}"
@@ -148,6 +151,33 @@ def test_axe_reports_no_violations(reader, site_url, site_page, palette, axe_rec
         out.write(json.dumps({"page": site_page, "palette": palette,
                               "violations": len(violations)}) + "\n")
     assert not violations, "\n".join(violations)
+
+
+EVERY_BLOCK_HAS_A_NAMED_COPY_BUTTON = """() => {
+  const blocks = document.querySelectorAll('.md-content pre > code').length;
+  const navs = [...document.querySelectorAll('.md-content pre > nav.md-code__nav')];
+  const buttons = document.querySelectorAll('.md-content pre button[data-md-type="copy"]');
+  const names = new Set(navs.map(nav => nav.getAttribute('aria-label')).filter(Boolean));
+  return {blocks, navs: navs.length, buttons: buttons.length, names: names.size};
+}"""
+
+
+def test_every_code_block_has_a_named_copy_button_once_read(reader, site_url, site_page):
+    """Material mounts a code block (its copy button) when the block first scrolls into view
+    (content.lazy); a reader who reads to the end has met a copy button on every block, and
+    lessons.js names each one apart (landmark-unique)."""
+    page = reader()
+    page.goto(site_url + site_page, wait_until="networkidle")
+    read_to_the_end(page)
+    try:  # the last blocks mount a frame or two after the scroll
+        page.wait_for_function(f"() => {{ const f = ({EVERY_BLOCK_HAS_A_NAMED_COPY_BUTTON})(); "
+                               "return f.names === f.blocks && f.buttons === f.blocks; }",
+                               timeout=5_000)
+    except PlaywrightTimeout:  # the assertion below says what is missing
+        pass
+    found = page.evaluate(EVERY_BLOCK_HAS_A_NAMED_COPY_BUTTON)
+    assert found == {"blocks": found["blocks"], "navs": found["blocks"],
+                     "buttons": found["blocks"], "names": found["blocks"]}
 
 
 def test_headings_are_in_order_and_tables_have_header_rows(reader, site_url, site_page):
@@ -177,8 +207,17 @@ def test_every_lesson_with_a_lab_is_in_the_browser_tests():
 
 
 def _copy(page, block) -> str:
+    # Material mounts a block's copy button once the block is in view (content.lazy). The
+    # blocks above it take their real heights as they are first shown (content-visibility), so
+    # one scroll can land short of it, as it can for a reader: scroll until it is there.
+    button = block.locator("button.md-code__button[data-md-type='copy']")
+    for _ in range(5):
+        block.scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        if button.count():
+            break
     block.hover()
-    block.locator("button.md-code__button[data-md-type='copy']").click()
+    button.click()
     return page.evaluate("navigator.clipboard.readText()")
 
 
