@@ -18,6 +18,8 @@
   `{{ lesson_table }}` the table of the nav's lessons (lessonkit.reading_time); any other
   placeholder fails the build.
 - Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
+- The light/dark toggle runs without Material's palette code, which restyled the whole page
+  three times at start-up (lessonkit.palette; the toggle itself is in docs/assets/lessons.js).
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
@@ -39,6 +41,7 @@ from lessonkit import (
     includes,
     notebooks,
     pages,
+    palette,
     reading_time,
     report,
     verification,
@@ -186,10 +189,14 @@ def _name_search_dialog(output: str, where: str) -> str:
 
 
 def on_post_template(output, template_name, config):
-    return _name_search_dialog(output, template_name) if template_name == "404.html" else output
+    if template_name != "404.html":
+        return output
+    output = palette.take_over(output, config.theme.get("palette"), template_name)
+    return _name_search_dialog(output, template_name)
 
 
 def on_post_page(output, page, config):
+    output = palette.take_over(output, config.theme.get("palette"), page.file.src_uri)
     output = _name_search_dialog(output, page.file.src_uri)
     if not page.file.src_uri.startswith(NOTEBOOK_DIR):
         return output

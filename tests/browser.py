@@ -26,6 +26,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+# What GitHub Pages compresses: text, scripts, SVG and JSON (the search index is JSON).
+COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg")
+
+
 class _Gzip(_Quiet):
     """Text compressed with gzip when the browser accepts it, as GitHub Pages serves a site
     (http.server does not compress: a page would look several times heavier than it is)."""
@@ -36,7 +40,7 @@ class _Gzip(_Quiet):
             path = path / "index.html"
         kind = self.guess_type(str(path))
         if not ("gzip" in self.headers.get("Accept-Encoding", "") and path.is_file()
-                and kind.startswith(("text/", "application/javascript", "image/svg"))):
+                and kind.startswith(COMPRESSED_TYPES)):
             return super().send_head()  # binary files, and the redirect of a folder's URL
         body = gzip.compress(path.read_bytes(), 6)
         self.send_response(200)

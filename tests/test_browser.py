@@ -564,6 +564,59 @@ PLANTS = {
 }
 
 
+_PALETTE_STATE = """() => ({
+  scheme: document.body.getAttribute('data-md-color-scheme'),
+  colorScheme: document.querySelector("meta[name='color-scheme']").content,
+  shown: [...document.querySelectorAll("form[data-lessons-palette] label")]
+    .filter(label => !label.hidden).map(label => label.title),
+  bar: (document.querySelector("meta[name='theme-color']") || {}).content,
+  header: getComputedStyle(document.querySelector('header.md-header')).backgroundColor,
+  switched: document.body.hasAttribute('data-md-color-switching'),
+})"""
+
+
+@pytest.mark.parametrize("palette", PALETTES)
+def test_the_palette_toggle_switches_and_remembers(browser, site_url, palette):
+    """lessonkit/palette.py unplugs Material's palette code: the toggle must still do all it did.
+    The system's palette shows before the first paint, the button switches to the other one by
+    mouse and by keyboard, and the choice holds on the next page and over the system's."""
+    other = "default" if palette == "dark" else "slate"
+    context = _screen(browser, "phone", palette)
+    try:
+        page = context.new_page()
+        schemes_at_first_paint = []
+        page.expose_function("recordScheme", lambda scheme: schemes_at_first_paint.append(scheme))
+        page.add_init_script("""new PerformanceObserver(() => window.recordScheme(
+            document.body.getAttribute('data-md-color-scheme'))).observe(
+            {type: 'paint', buffered: true});""")
+        page.goto(site_url + LESSON, wait_until="networkidle")
+        state = page.evaluate(_PALETTE_STATE)
+        mine = "slate" if palette == "dark" else "default"
+        assert schemes_at_first_paint[:1] == [mine]
+        assert state["scheme"] == mine and state["colorScheme"] == palette
+        assert state["shown"] == [f"Switch to the {'light' if palette == 'dark' else 'dark'} "
+                                  "palette"]
+        assert state["bar"] == state["header"] and not state["switched"]
+
+        page.click("form[data-lessons-palette] label:not([hidden])")
+        page.wait_for_timeout(100)
+        state = page.evaluate(_PALETTE_STATE)
+        assert state["scheme"] == other and state["colorScheme"] != palette
+        assert state["bar"] == state["header"] and len(state["shown"]) == 1
+
+        page.goto(site_url, wait_until="networkidle")  # another page: the choice holds
+        assert page.evaluate(_PALETTE_STATE)["scheme"] == other
+
+        page.focus("form[data-lessons-palette] input:checked")
+        page.keyboard.press("Enter")  # and back, with the keyboard
+        page.wait_for_timeout(100)
+        assert page.evaluate(_PALETTE_STATE)["scheme"] == mine
+        page.reload(wait_until="networkidle")
+        assert page.evaluate(_PALETTE_STATE)["scheme"] == mine
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("plant", PLANTS, ids=list(PLANTS))
 def test_a_planted_regression_is_caught(reader, built_site, tmp_path, plant):
     html, problem = PLANTS[plant]
@@ -594,5 +647,33 @@ def test_a_broken_copy_of_the_lab_is_caught(reader, built_site, tmp_path):
         page.goto(url + LESSON, wait_until="networkidle")
         copied = _copy(page, _block(page, "tiny_vae_2d.py"))
         assert copied.rstrip("\n") != without_markers(LAB.read_text(encoding="utf-8")).rstrip("\n")
+    finally:
+        server.shutdown()
+
+
+def test_the_compressing_server_compresses_what_github_pages_does(tmp_path):
+    """`make lighthouse` judges the site as GitHub Pages serves it: HTML, CSS, JavaScript, SVG
+    and JSON (the search index) gzip-compressed, images as they are, nothing when not asked."""
+    import gzip
+    import urllib.request
+
+    files = {"index.html": b"<p>lesson</p>" * 50, "a.css": b"p{}" * 50, "a.js": b"1;" * 50,
+             "a.svg": b"<svg/>" * 50, "search/search_index.json": b'{"docs":[]}' * 50,
+             "a.png": b"\x89PNG" * 50}
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(body)
+    url, server = serve(tmp_path, compress=True)
+    try:
+        for name, body in files.items():
+            for accepts in ("gzip, deflate", ""):
+                request = urllib.request.Request(url + name, headers={"Accept-Encoding": accepts})
+                with urllib.request.urlopen(request) as response:
+                    sent, encoding = response.read(), response.headers.get("Content-Encoding")
+                compressed = bool(accepts) and name != "a.png"
+                assert encoding == ("gzip" if compressed else None), (name, accepts)
+                assert (gzip.decompress(sent) if compressed else sent) == body, name
+        with urllib.request.urlopen(url) as response:  # a folder's URL serves its index.html
+            assert response.read() == files["index.html"]
     finally:
         server.shutdown()

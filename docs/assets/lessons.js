@@ -10,3 +10,86 @@ function nameCodeNavs() {
 }
 new MutationObserver(nameCodeNavs).observe(document.body, { childList: true, subtree: true });
 document$.subscribe(nameCodeNavs);
+
+// The light/dark toggle (lessonkit/palette.py says why Material's own palette code is unplugged;
+// a script at the top of <body> has already applied the reader's palette before the first paint).
+// Here: show the button that switches away from the palette in use, apply and store a choice in
+// Material's format, and follow the system setting while the reader has made no choice.
+(function () {
+  var form = document.querySelector("form[data-lessons-palette]");
+  if (!form) return;
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input[name='__palette']"));
+  var KEYS = ["scheme", "primary", "accent"];
+  function current() {
+    var scheme = document.body.getAttribute("data-md-color-scheme");
+    var found = inputs.findIndex(function (input) {
+      return input.getAttribute("data-md-color-scheme") === scheme;
+    });
+    return Math.max(found, 0);
+  }
+  function meta(name) {
+    var tag = document.querySelector("meta[name='" + name + "']");
+    if (!tag) {
+      tag = document.createElement("meta");
+      tag.name = name;
+      document.head.appendChild(tag);
+    }
+    return tag;
+  }
+  // The browser's own bar takes the header's colour; read once styles are up to date anyway.
+  function paintBrowserBar() {
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        var header = document.querySelector("header.md-header");
+        if (header) meta("theme-color").content = getComputedStyle(header).backgroundColor;
+      });
+    });
+  }
+  function show(index, store) {
+    var input = inputs[index];
+    KEYS.forEach(function (key) {
+      var value = input.getAttribute("data-md-color-" + key);
+      if (document.body.getAttribute("data-md-color-" + key) !== value)
+        document.body.setAttribute("data-md-color-" + key, value);
+    });
+    inputs.forEach(function (other, place) {
+      other.checked = place === index;
+      var label = other.nextElementSibling;
+      if (label instanceof HTMLElement) label.hidden = place !== index;
+    });
+    // Only on a change: a new color-scheme restyles the whole page (the first is set before
+    // the first paint, by the script at the top of <body>).
+    var scheme = input.getAttribute("data-md-color-scheme") === "slate" ? "dark" : "light";
+    if (meta("color-scheme").content !== scheme) meta("color-scheme").content = scheme;
+    if (store) {
+      var color = { media: input.getAttribute("data-md-color-media") };
+      KEYS.forEach(function (key) { color[key] = input.getAttribute("data-md-color-" + key); });
+      __md_set("__palette", { index: index, color: color });
+    }
+  }
+  show(current(), false);
+  paintBrowserBar();
+  form.addEventListener("change", function (event) {
+    var index = inputs.indexOf(event.target);
+    if (index < 0) return;
+    show(index, true);
+    paintBrowserBar();
+  });
+  // Enter or Space on the focused option switches to the next palette, as in Material.
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    event.preventDefault();
+    var next = (current() + 1) % inputs.length;
+    inputs[next].click();
+    inputs[next].focus();
+  });
+  inputs.forEach(function (input, index) {
+    var media = matchMedia(input.getAttribute("data-md-color-media"));
+    media.addEventListener("change", function () {
+      if (media.matches && !__md_get("__palette")) {
+        show(index, false);
+        paintBrowserBar();
+      }
+    });
+  });
+})();
