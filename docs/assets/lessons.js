@@ -1,15 +1,21 @@
 // Material gives every code block an unlabeled <nav> for its copy button; landmarks need
 // distinct names (axe-core: landmark-unique). With content.lazy a block's <nav> appears when the
 // block first scrolls into view, so each is named as it appears, by its block's place on the page.
-function nameCodeNavs() {
+// The observer looks only at the nodes each change adds: Material changes the page often at load.
+function nameCodeNav(nav) {
   var blocks = Array.prototype.slice.call(document.querySelectorAll("pre"));
-  document.querySelectorAll("nav.md-code__nav:not([aria-label])").forEach(function (nav) {
-    var place = blocks.indexOf(nav.closest("pre")) + 1;
-    nav.setAttribute("aria-label", "Code block " + place + " actions");
-  });
+  nav.setAttribute("aria-label", "Code block " + (blocks.indexOf(nav.closest("pre")) + 1) +
+    " actions");
 }
-new MutationObserver(nameCodeNavs).observe(document.body, { childList: true, subtree: true });
-document$.subscribe(nameCodeNavs);
+function nameCodeNavsIn(node) {
+  if (!(node instanceof Element)) return;
+  if (node.matches("nav.md-code__nav:not([aria-label])")) nameCodeNav(node);
+  else node.querySelectorAll("nav.md-code__nav:not([aria-label])").forEach(nameCodeNav);
+}
+new MutationObserver(function (records) {
+  records.forEach(function (record) { record.addedNodes.forEach(nameCodeNavsIn); });
+}).observe(document.body, { childList: true, subtree: true });
+document$.subscribe(function () { nameCodeNavsIn(document.body); });
 
 // The light/dark toggle (lessonkit/palette.py says why Material's own palette code is unplugged;
 // a script at the top of <body> has already applied the reader's palette before the first paint).
@@ -36,14 +42,16 @@ document$.subscribe(nameCodeNavs);
     }
     return tag;
   }
-  // The browser's own bar takes the header's colour; read once styles are up to date anyway.
+  // The browser's own bar takes the header's colour. Reading it forces a restyle of whatever
+  // changed since the last frame, so at load it waits until the browser is idle (a timer where
+  // there is no requestIdleCallback), and after a switch until the switch has been drawn.
+  var idle = window.requestIdleCallback || function (task) { setTimeout(task, 200); };
   function paintBrowserBar() {
-    requestAnimationFrame(function () {
-      setTimeout(function () {
-        var header = document.querySelector("header.md-header");
-        if (header) meta("theme-color").content = getComputedStyle(header).backgroundColor;
-      });
-    });
+    var header = document.querySelector("header.md-header");
+    if (header) meta("theme-color").content = getComputedStyle(header).backgroundColor;
+  }
+  function paintBrowserBarOnceDrawn() {
+    requestAnimationFrame(function () { setTimeout(paintBrowserBar); });
   }
   function show(index, store) {
     var input = inputs[index];
@@ -68,12 +76,12 @@ document$.subscribe(nameCodeNavs);
     }
   }
   show(current(), false);
-  paintBrowserBar();
+  idle(paintBrowserBar);
   form.addEventListener("change", function (event) {
     var index = inputs.indexOf(event.target);
     if (index < 0) return;
     show(index, true);
-    paintBrowserBar();
+    paintBrowserBarOnceDrawn();
   });
   // Enter or Space on the focused option switches to the next palette, as in Material.
   form.addEventListener("keydown", function (event) {
@@ -88,7 +96,7 @@ document$.subscribe(nameCodeNavs);
     media.addEventListener("change", function () {
       if (media.matches && !__md_get("__palette")) {
         show(index, false);
-        paintBrowserBar();
+        paintBrowserBarOnceDrawn();
       }
     });
   });
