@@ -42,16 +42,16 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     }
     return tag;
   }
-  // The browser's own bar takes the header's colour. Reading it forces a restyle of whatever
-  // changed since the last frame, so at load it waits until the browser is idle (a timer where
-  // there is no requestIdleCallback), and after a switch until the switch has been drawn.
+  // The browser's own bar takes the header's colour. Reading it restyles whatever changed since
+  // the last frame, the whole page before the first one: so it waits for a frame to be drawn,
+  // then (at load, while Material is still busy) for the browser to be idle.
   var idle = window.requestIdleCallback || function (task) { setTimeout(task, 200); };
   function paintBrowserBar() {
     var header = document.querySelector("header.md-header");
     if (header) meta("theme-color").content = getComputedStyle(header).backgroundColor;
   }
-  function paintBrowserBarOnceDrawn() {
-    requestAnimationFrame(function () { setTimeout(paintBrowserBar); });
+  function onceDrawn(task) {
+    requestAnimationFrame(function () { setTimeout(task); });
   }
   function show(index, store) {
     var input = inputs[index];
@@ -76,12 +76,12 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     }
   }
   show(current(), false);
-  idle(paintBrowserBar);
+  onceDrawn(function () { idle(paintBrowserBar); });
   form.addEventListener("change", function (event) {
     var index = inputs.indexOf(event.target);
     if (index < 0) return;
     show(index, true);
-    paintBrowserBarOnceDrawn();
+    onceDrawn(paintBrowserBar);
   });
   // Enter or Space on the focused option switches to the next palette, as in Material.
   form.addEventListener("keydown", function (event) {
@@ -96,7 +96,7 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     media.addEventListener("change", function () {
       if (media.matches && !__md_get("__palette")) {
         show(index, false);
-        paintBrowserBarOnceDrawn();
+        onceDrawn(paintBrowserBar);
       }
     });
   });
