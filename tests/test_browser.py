@@ -564,44 +564,6 @@ PLANTS = {
 }
 
 
-_DRAWER_STATE = """() => {
-  const drawer = document.querySelector('.md-sidebar--primary');
-  const link = [...drawer.querySelectorAll('a.md-nav__link')].find(a => a.textContent.trim()
-    === 'VAE Basics');
-  return {skipped: getComputedStyle(drawer).contentVisibility === 'hidden',
-          linkShown: link.checkVisibility({contentVisibilityAuto: true})};
-}"""
-
-
-def test_the_navigation_drawer_is_skipped_until_opened_and_then_works(browser, site_url):
-    """lessons.css skips the phone's closed navigation drawer (it cost the home page 3 SVG
-    images at load); opened, its links must show and lead to their pages; on a desktop the
-    navigation is a sidebar and always drawn."""
-    context = _screen(browser, "phone")
-    try:
-        page = context.new_page()
-        page.goto(site_url, wait_until="networkidle")
-        closed = page.evaluate(_DRAWER_STATE)
-        assert closed["skipped"] and not closed["linkShown"]
-        page.click("label.md-header__button[for='__drawer']")
-        page.wait_for_timeout(400)  # the drawer slides in for 0.25 s
-        opened = page.evaluate(_DRAWER_STATE)
-        assert not opened["skipped"] and opened["linkShown"]
-        page.locator(".md-sidebar--primary a.md-nav__link",
-                     has_text=re.compile(r"^\s*VAE Basics\s*$")).first.click()
-        page.wait_for_url("**/vae-basics/")
-    finally:
-        context.close()
-    context = _screen(browser, "desktop")
-    try:
-        page = context.new_page()
-        page.goto(site_url, wait_until="networkidle")
-        state = page.evaluate(_DRAWER_STATE)
-        assert not state["skipped"] and state["linkShown"]
-    finally:
-        context.close()
-
-
 _PALETTE_STATE = """() => ({
   scheme: document.body.getAttribute('data-md-color-scheme'),
   colorScheme: document.querySelector("meta[name='color-scheme']").content,
