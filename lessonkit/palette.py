@@ -7,14 +7,16 @@ full restyle), then removes the mark (a third). Measured on the core lesson in C
 style recalculation at load took 116-153 ms with the component, 66-78 ms without it.
 
 So the build keeps Material's toggle markup but unplugs its component (`data-md-component`), and:
-- a script at the top of `<body>` (here) picks the palette before anything is drawn: the reader's
-  stored choice (Material's own inline script applies that one) or else the first palette whose
-  media query matches, which Material only did once its bundle ran, after a first paint in light;
+- a script placed right after Material's own inline palette script (in the header, after the
+  toggle's inputs, before anything is drawn) picks the palette when the reader has stored none:
+  the first input whose media query matches, which Material only did once its bundle ran, after a
+  first paint in light; it also writes `<meta name="color-scheme">`;
 - docs/assets/lessons.js runs the toggle: shows the right button, applies and stores the choice
-  in Material's format (`__palette`), follows the system setting while the reader has not chosen.
+  in Material's format (`__palette`), follows the system setting while nothing is stored.
+Material stored `__palette` on every visit, not only on a click: a reader who visited before
+keeps the palette their system had then until they switch. Material's automatic palette
+(`media: "(prefers-color-scheme)"`) is not supported: a site using it fails the build.
 """
-
-import json
 
 from mkdocs.exceptions import PluginError
 
@@ -24,21 +26,17 @@ FORM = '<form class="md-header__option" data-lessons-palette>'
 _STORED = '<script>var palette=__md_get("__palette");'  # Material's: applies a stored choice
 
 # Runs after that script and before the first paint, when restyling costs nothing (nothing has
-# been styled yet): no stored choice, the first palette whose media query matches; then the
-# <meta name="color-scheme"> the browser's own scrollbars and controls follow.
-_CHOOSE = """<script>(function(){var b=document.body;if(!__md_get("__palette")){var p=%s;\
-for(var i=0;i<p.length;i++)if(matchMedia(p[i].media).matches){for(var k in p[i])\
-if(k!=="media")b.setAttribute("data-md-color-"+k,p[i][k]);break}}\
+# been styled yet): with no stored choice, the palette of the first toggle input whose media
+# query matches; then the <meta name="color-scheme"> the browser's own controls follow.
+CHOOSE = """<script>(function(){var b=document.body;if(!__md_get("__palette")){\
+var p=document.querySelectorAll("input[name=__palette]");for(var i=0;i<p.length;i++)\
+if(matchMedia(p[i].getAttribute("data-md-color-media")).matches){\
+["scheme","primary","accent"].forEach(function(k){\
+b.setAttribute("data-md-color-"+k,p[i].getAttribute("data-md-color-"+k))});break}}\
 var m=document.createElement("meta");m.name="color-scheme";\
 m.content=b.getAttribute("data-md-color-scheme")==="slate"?"dark":"light";\
 document.head.appendChild(m)})()</script>"""
-
-
-def palettes(theme_palette) -> list[dict]:
-    """The palettes of mkdocs.yml's `theme.palette`, as the attributes Material gives `<body>`."""
-    return [{"media": entry.get("media", "all"), "scheme": entry.get("scheme", "default"),
-             "primary": entry.get("primary", "indigo"), "accent": entry.get("accent", "indigo")}
-            for entry in theme_palette]
+_AUTOMATIC = 'data-md-color-media="(prefers-color-scheme)"'
 
 
 def take_over(output: str, theme_palette, where: str) -> str:
@@ -47,6 +45,9 @@ def take_over(output: str, theme_palette, where: str) -> str:
     one palette is returned as it is."""
     if not isinstance(theme_palette, list):
         return output
+    if _AUTOMATIC in output:
+        raise PluginError(f"{where}: Material's automatic palette (media: "
+                          '"(prefers-color-scheme)") is not supported by lessonkit/palette.py')
     if output.count(_FORM) != 1:
         raise PluginError(f"{where}: Material's palette toggle markup changed; "
                           "update lessonkit/palette.py")
@@ -55,5 +56,7 @@ def take_over(output: str, theme_palette, where: str) -> str:
     if not stored or not end:
         raise PluginError(f"{where}: Material's inline palette script changed; "
                           "update lessonkit/palette.py")
-    script = _CHOOSE % json.dumps(palettes(theme_palette), separators=(",", ":"))
-    return (before + stored + chosen + end + script + rest).replace(_FORM, FORM)
+    if before.find(_FORM) < 0:
+        raise PluginError(f"{where}: Material's palette script no longer follows its toggle; "
+                          "update lessonkit/palette.py")
+    return (before + stored + chosen + end + CHOOSE + rest).replace(_FORM, FORM)

@@ -571,48 +571,77 @@ _PALETTE_STATE = """() => ({
     .filter(label => !label.hidden).map(label => label.title),
   bar: (document.querySelector("meta[name='theme-color']") || {}).content,
   header: getComputedStyle(document.querySelector('header.md-header')).backgroundColor,
-  switched: document.body.hasAttribute('data-md-color-switching'),
+  switching: document.body.hasAttribute('data-md-color-switching'),
+  stored: localStorage.getItem(__md_scope.pathname + '.__palette'),
 })"""
+# Every change of <body>'s scheme with its time, and the first paint's time.
+_SCHEME_CHANGES = """
+window.schemeChanges = [];
+new MutationObserver(() => window.schemeChanges.push(
+    [document.body.getAttribute('data-md-color-scheme'), performance.now()])
+).observe(document.documentElement, {attributes: true, subtree: true,
+                                     attributeFilter: ['data-md-color-scheme']});
+"""
+_FIRST_PAINT = "performance.getEntriesByType('paint').map(e => e.startTime)[0]"
+
+
+def _expect(page, scheme, title):
+    state = page.evaluate(_PALETTE_STATE)
+    assert state["scheme"] == scheme and not state["switching"]
+    assert state["colorScheme"] == ("dark" if scheme == "slate" else "light")
+    assert state["shown"] == [title]
+    return state
 
 
 @pytest.mark.parametrize("palette", PALETTES)
 def test_the_palette_toggle_switches_and_remembers(browser, site_url, palette):
     """lessonkit/palette.py unplugs Material's palette code: the toggle must still do all it did.
-    The system's palette shows before the first paint, the button switches to the other one by
-    mouse and by keyboard, and the choice holds on the next page and over the system's."""
-    other = "default" if palette == "dark" else "slate"
+    The system's palette is set before the first paint; the button switches to the other one by
+    mouse and by keyboard, stores the choice in Material's format, and the choice holds on the
+    next page and over the system's; with nothing stored, the page follows the system."""
+    to_dark, to_light = "Switch to the dark palette", "Switch to the light palette"
+    mine, other = ("slate", "default") if palette == "dark" else ("default", "slate")
     context = _screen(browser, "phone", palette)
     try:
         page = context.new_page()
-        schemes_at_first_paint = []
-        page.expose_function("recordScheme", lambda scheme: schemes_at_first_paint.append(scheme))
-        page.add_init_script("""new PerformanceObserver(() => window.recordScheme(
-            document.body.getAttribute('data-md-color-scheme'))).observe(
-            {type: 'paint', buffered: true});""")
+        page.add_init_script(_SCHEME_CHANGES)
         page.goto(site_url + LESSON, wait_until="networkidle")
-        state = page.evaluate(_PALETTE_STATE)
-        mine = "slate" if palette == "dark" else "default"
-        assert schemes_at_first_paint[:1] == [mine]
-        assert state["scheme"] == mine and state["colorScheme"] == palette
-        assert state["shown"] == [f"Switch to the {'light' if palette == 'dark' else 'dark'} "
-                                  "palette"]
-        assert state["bar"] == state["header"] and not state["switched"]
+        state = _expect(page, mine, to_light if palette == "dark" else to_dark)
+        first_paint = page.evaluate(_FIRST_PAINT)
+        changes = page.evaluate("window.schemeChanges")
+        assert all(when < first_paint for _, when in changes), (changes, first_paint)
+        assert state["stored"] is None and state["bar"] == state["header"]
 
+        page.evaluate("document.querySelector(\"meta[name='theme-color']\").content = 'stale'")
         page.click("form[data-lessons-palette] label:not([hidden])")
-        page.wait_for_timeout(100)
-        state = page.evaluate(_PALETTE_STATE)
-        assert state["scheme"] == other and state["colorScheme"] != palette
-        assert state["bar"] == state["header"] and len(state["shown"]) == 1
+        page.wait_for_timeout(200)
+        state = _expect(page, other, to_dark if palette == "dark" else to_light)
+        assert state["bar"] == state["header"]  # rewritten after the switch
+        index = 1 if other == "slate" else 0
+        media = f"(prefers-color-scheme: {'dark' if other == 'slate' else 'light'})"
+        assert json.loads(state["stored"]) == {"index": index, "color": {
+            "media": media, "scheme": other, "primary": "indigo", "accent": "indigo"}}
 
         page.goto(site_url, wait_until="networkidle")  # another page: the choice holds
-        assert page.evaluate(_PALETTE_STATE)["scheme"] == other
+        _expect(page, other, to_dark if palette == "dark" else to_light)
+        page.emulate_media(color_scheme=palette)  # and the system's setting does not undo it
+        page.emulate_media(color_scheme="light" if palette == "dark" else "dark")
+        page.wait_for_timeout(200)
+        _expect(page, other, to_dark if palette == "dark" else to_light)
 
         page.focus("form[data-lessons-palette] input:checked")
-        page.keyboard.press("Enter")  # and back, with the keyboard
-        page.wait_for_timeout(100)
-        assert page.evaluate(_PALETTE_STATE)["scheme"] == mine
+        page.keyboard.press("Enter")  # back, with the keyboard
+        page.wait_for_timeout(200)
+        _expect(page, mine, to_light if palette == "dark" else to_dark)
         page.reload(wait_until="networkidle")
-        assert page.evaluate(_PALETTE_STATE)["scheme"] == mine
+        _expect(page, mine, to_light if palette == "dark" else to_dark)
+
+        page.evaluate("localStorage.clear()")  # nothing stored: the page follows the system
+        page.reload(wait_until="networkidle")
+        page.emulate_media(color_scheme="light" if palette == "dark" else "dark")
+        page.wait_for_timeout(200)
+        _expect(page, other, to_dark if palette == "dark" else to_light)
+        assert page.evaluate("localStorage.length") == 0
     finally:
         context.close()
 

@@ -14,26 +14,16 @@ from tests.conftest import ROOT
 PALETTES = mkdocs_config(ROOT / "mkdocs.yml")["theme"]["palette"]
 MATERIAL_SCRIPT = ('<script>var palette=__md_get("__palette");if(palette&&palette.color)'
                    '{}</script>')
-PAGE = (f'<html><head></head><body dir="ltr" data-md-color-scheme="default">{MATERIAL_SCRIPT}'
-        '<header><form class="md-header__option" data-md-component="palette"><input></form>'
-        '</header></body></html>')
+# As Material writes a page: the toggle's form, then (still in the header) its palette script.
+PAGE = ('<html><head></head><body dir="ltr" data-md-color-scheme="default"><header>'
+        '<form class="md-header__option" data-md-component="palette"><input></form>'
+        f'{MATERIAL_SCRIPT}<div>search</div></header></body></html>')
 
 
 def test_the_component_is_unplugged_and_the_choice_runs_after_materials_script():
     page = palette.take_over(PAGE, PALETTES, "page.md")
     assert 'data-md-component="palette"' not in page and palette.FORM in page
-    ours = page.index('if(!__md_get("__palette"))')
-    assert page.index(MATERIAL_SCRIPT) + len(MATERIAL_SCRIPT) <= ours < page.index("<header")
-    for entry in palette.palettes(PALETTES):  # every palette of mkdocs.yml, media query first
-        assert f'"media":"{entry["media"]}","scheme":"{entry["scheme"]}"' in page
-
-
-def test_the_palettes_are_those_of_mkdocs_yml_with_materials_defaults():
-    assert palette.palettes([{"media": "(prefers-color-scheme: dark)", "scheme": "slate"},
-                             {}]) == [
-        {"media": "(prefers-color-scheme: dark)", "scheme": "slate", "primary": "indigo",
-         "accent": "indigo"},
-        {"media": "all", "scheme": "default", "primary": "indigo", "accent": "indigo"}]
+    assert MATERIAL_SCRIPT + palette.CHOOSE + "<div>search</div>" in page
 
 
 def test_a_site_with_one_palette_is_left_alone():
@@ -41,18 +31,27 @@ def test_a_site_with_one_palette_is_left_alone():
     assert palette.take_over(PAGE, None, "page.md") == PAGE
 
 
-@pytest.mark.parametrize("changed", [
-    PAGE.replace('data-md-component="palette"', 'data-md-component="palette" class="x"'),
-    PAGE.replace(MATERIAL_SCRIPT, "<script>applyPalette()</script>"),
+@pytest.mark.parametrize("changed, problem", [
+    (PAGE.replace('data-md-component="palette"', 'data-md-component="palette" class="x"'),
+     "toggle markup changed"),
+    (PAGE.replace(MATERIAL_SCRIPT, "<script>applyPalette()</script>"), "script changed"),
+    (PAGE.replace(MATERIAL_SCRIPT, "").replace("<header>", "<header>" + MATERIAL_SCRIPT),
+     "no longer follows its toggle"),
+    (PAGE.replace("<input>", '<input data-md-color-media="(prefers-color-scheme)">'),
+     "automatic palette"),
 ])
-def test_changed_material_markup_fails_the_build_naming_the_page(changed):
-    with pytest.raises(PluginError, match=r"page\.md: Material's .* changed"):
+def test_what_lessonkit_cannot_handle_fails_the_build_naming_the_page(changed, problem):
+    with pytest.raises(PluginError, match=rf"page\.md: .*{problem}"):
         palette.take_over(changed, PALETTES, "page.md")
 
 
 def test_every_built_page_has_the_toggle_without_materials_component(built_site):
     pages = sorted(built_site.rglob("*.html"))
     assert len(pages) >= 10
+    assert built_site / "404.html" in pages
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert text.count(palette.FORM) == 1 and 'data-md-component="palette"' not in text, page
+        # the chooser runs right after Material's own palette script, after the toggle's inputs
+        assert text.count(palette.CHOOSE) == 1, page
+        assert text.index(palette.FORM) < text.index("</script>" + palette.CHOOSE), page

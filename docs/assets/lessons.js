@@ -18,7 +18,7 @@ new MutationObserver(function (records) {
 document$.subscribe(function () { nameCodeNavsIn(document.body); });
 
 // The light/dark toggle (lessonkit/palette.py says why Material's own palette code is unplugged;
-// a script at the top of <body> has already applied the reader's palette before the first paint).
+// a script in the header has already applied the reader's palette before the first paint).
 // Here: show the button that switches away from the palette in use, apply and store a choice in
 // Material's format, and follow the system setting while the reader has made no choice.
 (function () {
@@ -53,6 +53,16 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
   function onceDrawn(task) {
     requestAnimationFrame(function () { setTimeout(task); });
   }
+  // A switch (not the first showing) recolours at once: Material's CSS turns transitions off
+  // while <body> has data-md-color-switching, which is removed once the switch is drawn.
+  function switchTo(index, store) {
+    document.body.setAttribute("data-md-color-switching", "");
+    show(index, store);
+    onceDrawn(function () {
+      document.body.removeAttribute("data-md-color-switching");
+      paintBrowserBar();
+    });
+  }
   function show(index, store) {
     var input = inputs[index];
     KEYS.forEach(function (key) {
@@ -66,7 +76,7 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
       if (label instanceof HTMLElement) label.hidden = place !== index;
     });
     // Only on a change: a new color-scheme restyles the whole page (the first is set before
-    // the first paint, by the script at the top of <body>).
+    // the first paint, by the script in the header).
     var scheme = input.getAttribute("data-md-color-scheme") === "slate" ? "dark" : "light";
     if (meta("color-scheme").content !== scheme) meta("color-scheme").content = scheme;
     if (store) {
@@ -79,13 +89,11 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
   onceDrawn(function () { idle(paintBrowserBar); });
   form.addEventListener("change", function (event) {
     var index = inputs.indexOf(event.target);
-    if (index < 0) return;
-    show(index, true);
-    onceDrawn(paintBrowserBar);
+    if (index >= 0) switchTo(index, true);
   });
-  // Enter or Space on the focused option switches to the next palette, as in Material.
+  // Enter on the focused option switches to the next palette, as in Material.
   form.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" && event.key !== " ") return;
+    if (event.key !== "Enter") return;
     event.preventDefault();
     var next = (current() + 1) % inputs.length;
     inputs[next].click();
@@ -94,10 +102,7 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
   inputs.forEach(function (input, index) {
     var media = matchMedia(input.getAttribute("data-md-color-media"));
     media.addEventListener("change", function () {
-      if (media.matches && !__md_get("__palette")) {
-        show(index, false);
-        onceDrawn(paintBrowserBar);
-      }
+      if (media.matches && !__md_get("__palette")) switchTo(index, false);
     });
   });
 })();
