@@ -28,13 +28,16 @@ _STORED = '<script>var palette=__md_get("__palette");'  # Material's: applies a 
 # Runs after that script and before the first paint, when restyling costs nothing (nothing has
 # been styled yet): with no stored choice, the palette of the first toggle input whose media
 # query matches; then the <meta name="color-scheme"> the browser's own controls follow.
-CHOOSE = """<script>(function(){var b=document.body;if(!__md_get("__palette")){\
+# `__lessons_color_scheme` is the one place where Material's dark scheme (slate) becomes the
+# browser's "dark"; docs/assets/lessons.js calls it when the reader switches.
+CHOOSE = """<script>function __lessons_color_scheme(s){return s==="slate"?"dark":"light"}\
+(function(){var b=document.body;if(!__md_get("__palette")){\
 var p=document.querySelectorAll("input[name=__palette]");for(var i=0;i<p.length;i++)\
 if(matchMedia(p[i].getAttribute("data-md-color-media")).matches){\
 ["scheme","primary","accent"].forEach(function(k){\
 b.setAttribute("data-md-color-"+k,p[i].getAttribute("data-md-color-"+k))});break}}\
 var m=document.createElement("meta");m.name="color-scheme";\
-m.content=b.getAttribute("data-md-color-scheme")==="slate"?"dark":"light";\
+m.content=__lessons_color_scheme(b.getAttribute("data-md-color-scheme"));\
 document.head.appendChild(m)})()</script>"""
 _AUTOMATIC = 'data-md-color-media="(prefers-color-scheme)"'
 
