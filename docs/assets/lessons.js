@@ -77,6 +77,7 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     });
     // Only on a change: a new color-scheme restyles the whole page (the first is set before
     // the first paint, by the script in the header).
+    // __lessons_color_scheme is defined by the script in the header (lessonkit/palette.py).
     var scheme = __lessons_color_scheme(input.getAttribute("data-md-color-scheme"));
     if (meta("color-scheme").content !== scheme) meta("color-scheme").content = scheme;
     if (store) {
