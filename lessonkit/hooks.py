@@ -20,12 +20,16 @@
 - Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
 - The light/dark toggle runs without Material's palette code, which restyled the whole page
   three times at start-up (lessonkit.palette; the toggle itself is in docs/assets/lessons.js).
+- The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
+  Material's bundles are: a browser that kept an older copy (GitHub Pages lets it for 10 minutes)
+  fetches the one the page was built with. One that is not in docs/ fails the build.
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
 """
 
 import functools
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -80,7 +84,23 @@ def _snippet(name: str, config) -> Path:
 
 def on_config(config):
     includes.use_config(config)  # the includes read the build's own config, not a second copy
+    config.extra_css = [versioned(path, config.docs_dir) for path in config.extra_css]
+    for index, script in enumerate(config.extra_javascript):
+        if isinstance(script, str):  # a plain path; otherwise an entry with its type, defer...
+            config.extra_javascript[index] = versioned(script, config.docs_dir)
+        else:
+            script.path = versioned(script.path, config.docs_dir)
     return config
+
+
+def versioned(path: str, docs_dir: str) -> str:
+    """`path` (an extra_css or extra_javascript entry) with `?v=` and the first 12 hex digits
+    of its file's SHA-256."""
+    file = Path(docs_dir) / path
+    if not file.is_file():
+        raise PluginError(f"{path} (extra_css or extra_javascript in mkdocs.yml) is not a file "
+                          f"in {docs_dir}: the site serves only its own files")
+    return f"{path}?v={hashlib.sha256(file.read_bytes()).hexdigest()[:12]}"
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
@@ -180,8 +200,11 @@ def on_page_content(content, page, config, files):
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"'
 
 
-def _name_search_dialog(output: str, where: str) -> str:
+def _name_search_dialog(output: str, where: str, config) -> str:
     # Material's search dialog has no accessible name (axe-core: aria-dialog-name).
+    # No search plugin, no dialog. Material's own is listed as "material/search".
+    if not any(name.split("/")[-1] == "search" for name in config.plugins):
+        return output
     if _SEARCH_DIALOG not in output:
         raise PluginError(f"{where}: Material's search dialog markup changed; "
                           "update the accessible name added in lessonkit/hooks.py")
@@ -192,12 +215,12 @@ def on_post_template(output, template_name, config):
     if template_name != "404.html":
         return output
     output = palette.take_over(output, config.theme.get("palette"), template_name)
-    return _name_search_dialog(output, template_name)
+    return _name_search_dialog(output, template_name, config)
 
 
 def on_post_page(output, page, config):
     output = palette.take_over(output, config.theme.get("palette"), page.file.src_uri)
-    output = _name_search_dialog(output, page.file.src_uri)
+    output = _name_search_dialog(output, page.file.src_uri, config)
     if not page.file.src_uri.startswith(NOTEBOOK_DIR):
         return output
     # Notebook code that scrolls sideways must be reachable with the keyboard.

@@ -1,5 +1,6 @@
 """The build fails loudly, naming the culprit, when a figure's code or a notebook cell breaks."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -10,11 +11,15 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def build(project, snippets: dict, nav: str = "", page: str = "# A page\n"
-          ) -> subprocess.CompletedProcess:
-    """Build a one-page site (`page`) whose snippets are `snippets`, with the project's hooks."""
+def build(project, snippets: dict, nav: str = "", page: str = "# A page\n", config: str = "",
+          files: dict | None = None) -> subprocess.CompletedProcess:
+    """Build a one-page site (`page`) whose snippets are `snippets`, with the project's hooks,
+    more `config` (top-level YAML) and `files` (path in docs: text)."""
     (project / "docs").mkdir()
     (project / "docs" / "index.md").write_text(page)
+    for name, text in (files or {}).items():
+        (project / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / name).write_text(text)
     (project / "snippets").mkdir()
     for name, code in snippets.items():
         (project / "snippets" / name).write_text(textwrap.dedent(code))
@@ -33,7 +38,7 @@ def build(project, snippets: dict, nav: str = "", page: str = "# A page\n"
         nav:
           - index.md
         {nav}
-        """))
+        """) + textwrap.dedent(config))
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
                           capture_output=True, text=True, check=False,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
@@ -51,6 +56,32 @@ def test_a_broken_figure_fails_the_build_naming_it(tmp_path):
     assert result.returncode != 0
     assert "cannot draw a figure: demo_figures.py failed at demo_figures.py:4: " \
            "ZeroDivisionError" in result.stderr
+
+
+def test_the_sites_own_scripts_and_styles_are_linked_with_their_contents_hash(tmp_path):
+    files = {"assets/a.js": "var a = 1;\n", "assets/b.js": "var b = 2;\n",
+             "assets/c.css": "p { color: red }\n"}
+    result = build(tmp_path, {}, files=files, config="""\
+        theme: material
+        extra_css: [assets/c.css]
+        extra_javascript:
+          - assets/a.js
+          - path: assets/b.js
+            defer: true
+        """)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "index.html").read_text()
+    digest = {name: hashlib.sha256(text.encode()).hexdigest()[:12] for name, text in files.items()}
+    assert f'<script src="assets/a.js?v={digest["assets/a.js"]}"></script>' in html
+    assert f'<script src="assets/b.js?v={digest["assets/b.js"]}" defer></script>' in html
+    assert f'<link rel="stylesheet" href="assets/c.css?v={digest["assets/c.css"]}">' in html
+
+
+def test_a_script_missing_from_docs_fails_the_build_naming_it(tmp_path):
+    result = build(tmp_path, {}, config="theme: material\nextra_javascript: [assets/gone.js]\n")
+    assert result.returncode != 0
+    assert "assets/gone.js (extra_css or extra_javascript in mkdocs.yml) is not a file in " \
+           f"{tmp_path / 'docs'}" in result.stderr
 
 
 def _files(folder: Path) -> dict:

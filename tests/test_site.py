@@ -1,5 +1,6 @@
 """The built site as a reader gets it: complete, offline, with math rendered and runnable code."""
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -88,3 +89,36 @@ def test_the_licenses_exist_and_every_pages_footer_names_them(built_site):
     for page in pages(built_site):
         footer = page.read_text(encoding="utf-8").partition('<footer class="md-footer">')[2]
         assert "MIT license</a>" in footer and "CC BY 4.0</a>" in footer, page
+
+
+def test_every_local_resource_a_page_loads_is_in_the_site_and_its_version_is_its_content(
+        built_site):
+    """What a page loads from the site exists there; a `?v=` names the content served (a
+    browser that kept an older copy fetches the new one), and the site's own CSS and
+    JavaScript carry one on every page."""
+    problems = []
+    for page in pages(built_site):
+        urls = loaded_urls(page.read_text(encoding="utf-8"))
+        for url in urls:
+            parsed = urlparse(url)
+            if parsed.netloc or url.startswith(("//", "data:")):
+                continue
+            root = built_site if parsed.path.startswith("/") else page.parent
+            file = (root / parsed.path.lstrip("/")).resolve()
+            name = f"{page.relative_to(built_site)}: {url}"
+            if not file.is_file():
+                problems.append(f"{name} is not in the site")
+            elif parsed.query.startswith("v="):
+                if parsed.query != "v=" + hashlib.sha256(file.read_bytes()).hexdigest()[:12]:
+                    problems.append(f"{name} does not name the content served")
+        for own in ("assets/lessons.css?v=", "assets/lessons.js?v="):
+            if not any(own in url for url in urls):
+                problems.append(f"{page.relative_to(built_site)} does not load {own}...")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_pages_search_dialog_has_a_name(built_site):
+    # axe-core: aria-dialog-name; lessonkit/hooks.py adds it.
+    for page in pages(built_site):
+        html = page.read_text(encoding="utf-8")
+        assert 'data-md-component="search" role="dialog" aria-label="Search"' in html, page
