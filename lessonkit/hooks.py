@@ -22,7 +22,7 @@
   three times at start-up (lessonkit.palette; the toggle itself is in docs/assets/lessons.js).
 - The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
   Material's bundles are: a browser that kept an older copy (GitHub Pages lets it for 10 minutes)
-  fetches the one the page was built with. One that is not in docs/ fails the build.
+  fetches the one the page was built with. One that is not a file in docs/ fails the build.
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
@@ -31,8 +31,10 @@ with a message naming it.
 import functools
 import hashlib
 import html
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
@@ -94,12 +96,16 @@ def on_config(config):
 
 
 def versioned(path: str, docs_dir: str) -> str:
-    """`path` (an extra_css or extra_javascript entry) with `?v=` and the first 12 hex digits
-    of its file's SHA-256."""
-    file = Path(docs_dir) / path
-    if not file.is_file():
-        raise PluginError(f"{path} (extra_css or extra_javascript in mkdocs.yml) is not a file "
-                          f"in {docs_dir}: the site serves only its own files")
+    """`path` (an extra_css or extra_javascript entry: a file of docs/, relative or from the
+    site's root) with `?v=` and the first 12 hex digits of its file's SHA-256."""
+    where = f"{path} (extra_css or extra_javascript in mkdocs.yml)"
+    if urlsplit(path).scheme or path.startswith("//"):
+        raise PluginError(f"{where} is on another host: the site loads nothing from other hosts")
+    inside = posixpath.normpath(path.lstrip("/"))
+    file = Path(docs_dir) / inside
+    if inside == ".." or inside.startswith("../") or not file.is_file():
+        raise PluginError(f"{where} is not a file in {docs_dir}: the site serves only its own "
+                          "files")
     return f"{path}?v={hashlib.sha256(file.read_bytes()).hexdigest()[:12]}"
 
 
@@ -202,8 +208,9 @@ _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog
 
 def _name_search_dialog(output: str, where: str, config) -> str:
     # Material's search dialog has no accessible name (axe-core: aria-dialog-name).
-    # No search plugin, no dialog. Material's own is listed as "material/search".
-    if not any(name.split("/")[-1] == "search" for name in config.plugins):
+    # Material draws the dialog where its search plugin is on (partials/header.html).
+    search = config.plugins.get("material/search")
+    if search is None or not search.config.enabled:
         return output
     if _SEARCH_DIALOG not in output:
         raise PluginError(f"{where}: Material's search dialog markup changed; "

@@ -8,13 +8,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
 def build(project, snippets: dict, nav: str = "", page: str = "# A page\n", config: str = "",
-          files: dict | None = None) -> subprocess.CompletedProcess:
+          files: dict | None = None, plugins: str = "") -> subprocess.CompletedProcess:
     """Build a one-page site (`page`) whose snippets are `snippets`, with the project's hooks,
-    more `config` (top-level YAML) and `files` (path in docs: text)."""
+    more `config` (top-level YAML), `files` (path in docs: text) and `plugins` (a list item)."""
     (project / "docs").mkdir()
     (project / "docs" / "index.md").write_text(page)
     for name, text in (files or {}).items():
@@ -31,6 +33,7 @@ def build(project, snippets: dict, nav: str = "", page: str = "# A page\n", conf
               include: ["*.ipynb"]
               execute: true
               allow_errors: false
+        {plugins}
         markdown_extensions:
           - pymdownx.snippets:
               base_path: [snippets]
@@ -77,11 +80,35 @@ def test_the_sites_own_scripts_and_styles_are_linked_with_their_contents_hash(tm
     assert f'<link rel="stylesheet" href="assets/c.css?v={digest["assets/c.css"]}">' in html
 
 
-def test_a_script_missing_from_docs_fails_the_build_naming_it(tmp_path):
-    result = build(tmp_path, {}, config="theme: material\nextra_javascript: [assets/gone.js]\n")
+def test_a_style_from_the_sites_root_is_versioned_too(tmp_path):
+    result = build(tmp_path, {}, files={"assets/c.css": "p {}\n"},
+                   config="theme: material\nextra_css: [/assets/c.css]\n")
+    assert result.returncode == 0, result.stderr
+    digest = hashlib.sha256(b"p {}\n").hexdigest()[:12]
+    assert f'href="/assets/c.css?v={digest}"' in (tmp_path / "site" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("entry, why", [
+    ("assets/gone.js", "is not a file in {docs}"),
+    ("../outside.js", "is not a file in {docs}"),  # it exists, beside mkdocs.yml
+    ("https://cdn.example.org/x.js", "is on another host"),
+    ("//cdn.example.org/x.js", "is on another host"),
+])
+def test_a_script_that_is_not_a_file_of_the_site_fails_the_build_naming_it(tmp_path, entry, why):
+    (tmp_path / "outside.js").write_text("var outside;\n")
+    result = build(tmp_path, {}, config=f"theme: material\nextra_javascript: ['{entry}']\n")
     assert result.returncode != 0
-    assert "assets/gone.js (extra_css or extra_javascript in mkdocs.yml) is not a file in " \
-           f"{tmp_path / 'docs'}" in result.stderr
+    said = f"{entry} (extra_css or extra_javascript in mkdocs.yml) " + \
+        why.format(docs=tmp_path / "docs")
+    assert said in result.stderr, result.stderr
+
+
+def test_a_site_with_search_turned_off_builds(tmp_path):
+    # Material draws no search dialog then: there is nothing to name.
+    result = build(tmp_path, {}, config="theme: material\n",
+                   plugins="  - search: {enabled: false}")
+    assert result.returncode == 0, result.stderr
+    assert 'data-md-component="search"' not in (tmp_path / "site" / "index.html").read_text()
 
 
 def _files(folder: Path) -> dict:
