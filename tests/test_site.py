@@ -1,11 +1,14 @@
 """The built site as a reader gets it: complete, offline, with math rendered and runnable code."""
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
+
+import yaml
 
 from lessonkit.includes import without_markers
 from tests.site_html import code_blocks, loaded_urls
@@ -122,3 +125,29 @@ def test_every_pages_search_dialog_has_a_name(built_site):
     for page in pages(built_site):
         html = page.read_text(encoding="utf-8")
         assert 'data-md-component="search" role="dialog" aria-label="Search"' in html, page
+
+
+def test_the_hosted_404_page_loads_everything_from_the_sites_address(tmp_path):
+    """GitHub Pages serves 404.html for a missing page at any depth, and a project site lives
+    under /REPO/: with the address the Pages workflow gives the build (SITE_URL), everything
+    the 404 page loads comes from it."""
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": "https://octo.github.io/lessons"})
+    assert result.returncode == 0, result.stderr
+    urls = loaded_urls((site / "404.html").read_text(encoding="utf-8"))
+    assert urls and all(url.startswith("/lessons/") for url in urls), urls
+
+
+def test_the_pages_workflow_builds_with_the_sites_address():
+    """The build job passes the address actions/configure-pages reads to `make build`."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    pages = next(step for step in steps if step.get("uses", "").startswith(
+        "actions/configure-pages@"))
+    build = next(step for step in steps if step.get("run") == "make build")
+    assert steps.index(pages) < steps.index(build)
+    assert build["env"]["SITE_URL"] == "${{ steps." + pages["id"] + ".outputs.base_url }}"
+    assert (ROOT / "mkdocs.yml").read_text().count("site_url: !ENV [SITE_URL, null]") == 1
