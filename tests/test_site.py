@@ -129,25 +129,34 @@ def test_every_pages_search_dialog_has_a_name(built_site):
 
 def test_the_hosted_404_page_loads_everything_from_the_sites_address(tmp_path):
     """GitHub Pages serves 404.html for a missing page at any depth, and a project site lives
-    under /REPO/: with the address the Pages workflow gives the build (SITE_URL), everything
-    the 404 page loads comes from it."""
+    under /REPO/: with the address the Pages workflow gives the build (LESSONS_SITE_URL), what
+    the 404 page loads comes from the site under that address."""
     site = tmp_path / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": "https://octo.github.io/lessons"})
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1",
+             "LESSONS_SITE_URL": "https://octo.github.io/lessons"})
     assert result.returncode == 0, result.stderr
     urls = loaded_urls((site / "404.html").read_text(encoding="utf-8"))
-    assert urls and all(url.startswith("/lessons/") for url in urls), urls
+    assert urls, "the 404 page loads nothing"
+    for url in urls:
+        assert url.startswith("/lessons/"), url
+        assert (site / urlparse(url).path.removeprefix("/lessons/")).is_file(), url
 
 
 def test_the_pages_workflow_builds_with_the_sites_address():
-    """The build job passes the address actions/configure-pages reads to `make build`."""
+    """The build job passes the address actions/configure-pages reads (with the permission to
+    read it) to `make build`, and mkdocs.yml takes it for site_url."""
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
-    steps = workflow["jobs"]["build"]["steps"]
-    pages = next(step for step in steps if step.get("uses", "").startswith(
-        "actions/configure-pages@"))
-    build = next(step for step in steps if step.get("run") == "make build")
-    assert steps.index(pages) < steps.index(build)
-    assert build["env"]["SITE_URL"] == "${{ steps." + pages["id"] + ".outputs.base_url }}"
-    assert (ROOT / "mkdocs.yml").read_text().count("site_url: !ENV [SITE_URL, null]") == 1
+    job = workflow["jobs"]["build"]
+    steps = job["steps"]
+    pages = [step for step in steps if step.get("uses", "").startswith("actions/configure-pages@")]
+    build = [step for step in steps if step.get("run") == "make build"]
+    assert len(pages) == 1 and len(build) == 1, "one configure-pages step and one make build"
+    assert steps.index(pages[0]) < steps.index(build[0])
+    assert job["permissions"].get("pages") in ("read", "write"), "configure-pages cannot read"
+    assert build[0]["env"]["LESSONS_SITE_URL"] == \
+        "${{ steps." + pages[0]["id"] + ".outputs.base_url }}"
+    assert re.search(r"(?m)^site_url: !ENV \[LESSONS_SITE_URL, null\]$",
+                     (ROOT / "mkdocs.yml").read_text())
