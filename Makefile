@@ -63,8 +63,8 @@ test-latest: $(STAMP)  ## every block with the newest torch pip offers: reports/
 test-python: $(STAMP)  ## every block under Python 3.13 (Debian trixie, chroot): reports/python.json
 	$(PY) -m lessonkit.platforms python
 
-update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ from real runs
-	$(PY) -m pytest docs --update-expected
+update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ (or PAGE=docs/x.md) from real runs
+	$(PY) -m pytest $(or $(PAGE),docs) --update-expected
 
 bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py

@@ -164,9 +164,19 @@ def fill_placeholders(markdown, page, config, expand) -> str:
         if "lesson_table" in markdown:  # read the other pages only where the table is wanted
             found = reading_time.lessons(config.nav, Path(config.docs_dir), expand)
             values["lesson_table"] = reading_time.lesson_table(found, page.file.src_uri)
-        return reading_time.fill(markdown, values, page.file.src_uri)
+        return reading_time.fill(markdown, values, page.file.src_uri,
+                                 first_line=_first_line(markdown, page))
     except reading_time.PlaceholderError as error:
         raise PluginError(str(error)) from error
+
+
+def _first_line(markdown: str, page) -> int:
+    """The line of the page's file where `markdown` (the page as MkDocs hands it to the hooks,
+    without its front matter) starts; 1 if it is not the end of the file as read."""
+    source = page.file.content_string
+    if not source.endswith(markdown):
+        return 1
+    return source[:len(source) - len(markdown)].count("\n") + 1
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,

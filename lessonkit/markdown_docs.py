@@ -53,7 +53,7 @@ class Fences:
                                         config_file=config.rootpath / _mkdocs_yml(config))
         self.tmp = Path(tempfile.mkdtemp(prefix="fences-"))
         self.pages: dict[Path, pages.Page] = {}  # each page read once
-        self.collected: list[Path] = []  # the pages of this run
+        self.collected: dict[Path, None] = {}  # the pages of this run, in order, once each
         self.outcomes: list[str] = []  # of each fence pytest-markdown-docs ran
 
     def page(self, path: Path) -> pages.Page:
@@ -120,9 +120,11 @@ class Fences:
 
     # -- the run's summary: how many fences pytest-markdown-docs ran, or that it ran none --------
 
-    def pytest_collect_file(self, file_path):
-        if file_path.suffix == ".md":
-            self.collected.append(Path(file_path))
+    # Not pytest_collect_file: pytest calls it for every file beside the ones asked for (`pytest
+    # docs/a.md` offers it docs/b.md and README.md too), and collects only those asked for.
+    def pytest_collectstart(self, collector):
+        if isinstance(collector, pytest.File) and collector.path.suffix == ".md":
+            self.collected[Path(collector.path)] = None
 
     def pytest_terminal_summary(self, terminalreporter):
         fences = sum(block.kind == "python" for path in self.collected

@@ -180,7 +180,8 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
     raise LessonFailure(
         f"{where}: the Expected output does not match what the code printed.\n"
         + "".join(f"  - {reason}\n" for reason in verdict.reasons) + diff
-        + "If the change is intended, refresh the page with `make update-expected`.")
+        + "If the change is intended, refresh the page with `make update-expected "
+        + f"PAGE={run.name}`.")
 
 
 def _describe_exception(run: PageRun, block: pages.Block, excinfo, mkdocs_yml: Path) -> str:

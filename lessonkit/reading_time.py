@@ -104,16 +104,17 @@ def minutes_text(minutes: int) -> str:
     return f"{minutes} minutes"
 
 
-def fill(markdown: str, values: dict, where: str) -> str:
+def fill(markdown: str, values: dict, where: str, first_line: int = 1) -> str:
     """Replace each `{{ name }}` in the prose of `markdown` by `values[name]`; a placeholder with
-    no value raises PlaceholderError naming `where`, its line and the names known. Fenced blocks
-    and inline code are left as they are: code may show braces."""
+    no value raises PlaceholderError naming `where`, its line (`markdown` starts at line
+    `first_line` of the file: after its front matter) and the names known. Fenced blocks and
+    inline code are left as they are: code may show braces."""
     page = pages.read_page(markdown)
     fenced = {n for block in page.blocks for n in range(block.line - 1, block.end_line)}
     out = []
     for number, line in enumerate(markdown.split("\n")):
         if number not in fenced:
-            line = _fill_line(line, values, f"{where}:{number + 1}")
+            line = _fill_line(line, values, f"{where}:{number + first_line}")
         out.append(line)
     return "\n".join(out)
 

@@ -73,6 +73,7 @@ def test_a_changed_digit_fails_with_a_diff_naming_the_line(lessons):
     result.stdout.fnmatch_lines([
         "page.md:11: the Expected output does not match what the code printed.",
         "-value=1.5001", "+value=1.5000",
+        "If the change is intended, refresh the page with `make update-expected PAGE=page.md`.",
     ])
 
 

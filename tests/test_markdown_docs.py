@@ -135,6 +135,14 @@ def test_without_markdown_docs_the_summary_says_the_fences_did_not_run(run_page,
     assert (summary.executed, summary.ran) == (1, 0)  # so the page is not "Verified"
 
 
+def test_the_summary_counts_the_fences_of_the_pages_run_only(run_page, pytester):
+    pytester.makefile(".md", other="```python\nassert True\n```\n\n```python\nx = 1\n```\n")
+    result = run_page("```python\nassert False\n```\n")  # pytest page.md: not other.md
+    result.stdout.fnmatch_lines(["1 plain Python fence(s) on these pages NOT run: *"])
+    result = run_page("No code here.\n")
+    result.stdout.no_fnmatch_line("*plain Python fence*")
+
+
 def test_the_doc_test_record_holds_each_fence_and_its_outcome(run_page, pytester):
     page = "```python\nassert True\n```\n\n```python\nassert False\n```\n"
     run_page(page, *MARKDOWN_DOCS).assert_outcomes(passed=1, failed=1)

@@ -113,10 +113,14 @@ def test_the_table_has_a_row_for_each_nav_page_with_a_description(tmp_path):
         lesson_table([], "index.md")
 
 
-def test_an_unknown_placeholder_fails_the_build(tmp_path):
-    result = build(tmp_path, {}, page="# A page\n\nAbout {{ reading_tme }}.\n")
+@pytest.mark.parametrize("front_matter", ["", "---\ndescription: a page\n---\n",
+                                          "---\ndescription: a page\n---\n\n\n"])
+def test_an_unknown_placeholder_fails_the_build_at_its_line_in_the_file(tmp_path, front_matter):
+    page = front_matter + "# A page\n\nAbout {{ reading_tme }}.\n"
+    line = page.split("\n").index("About {{ reading_tme }}.") + 1
+    result = build(tmp_path, {}, page=page)
     assert result.returncode != 0
-    assert "index.md:3: unknown placeholder '{{ reading_tme }}'" in result.stderr
+    assert f"index.md:{line}: unknown placeholder '{{{{ reading_tme }}}}'" in result.stderr
 
 
 def _lesson_pages():
