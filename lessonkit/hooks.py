@@ -139,8 +139,15 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     config_file = Path(config.config_file_path)
     expand = functools.partial(includes.expand, config_file=config_file)
+    written = markdown
     markdown = fill_placeholders(markdown, page, config, expand)
     page_code = pages.read_page(markdown, expand)
+    if any(block.error.startswith(pages.INCLUDE_FAILED) for block in page_code.blocks):
+        # Named at its line of the file: read the page as written ({{ lesson_table }} adds lines).
+        block = next(block for block in pages.read_page(written, expand).blocks
+                     if block.error.startswith(pages.INCLUDE_FAILED))
+        raise PluginError(f"{page.file.src_uri}:{_first_line(written, page) + block.line - 1}: "
+                          f"{block.error}")
     runnable = [block for block in page_code.blocks if block.runs]
     if not runnable:
         return markdown

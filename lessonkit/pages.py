@@ -44,6 +44,7 @@ _CLOSING = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*$")
 # What bash would read as more than words: pipes, redirections, lists, substitutions, globs.
 _SHELL_SYNTAX = set("|&;<>()$`*?")
 _ATTRIBUTE = re.compile(r"""([\w.:#-]+)(?:=("[^"]*"|'[^']*'|\S+))?""")
+INCLUDE_FAILED = "include failed"  # how the error of a block whose include fails starts
 
 
 @dataclass
@@ -243,7 +244,9 @@ def read_page(text: str, expand=lambda code: code) -> Page:
             try:
                 block.code = expand(token.content)
             except Exception as exc:  # a missing snippet or section, named by pymdownx
-                block.kind, block.error = "invalid", f"include failed: {exc}"
+                asked = "; ".join(line.strip() for line in token.content.splitlines()
+                                  if "--8<--" in line)
+                block.kind, block.error = "invalid", f"{INCLUDE_FAILED}: {exc} ({asked})"
         else:
             block.code = token.content
         _read_options(block)

@@ -103,6 +103,19 @@ def test_a_script_that_is_not_a_file_of_the_site_fails_the_build_naming_it(tmp_p
     assert said in result.stderr, result.stderr
 
 
+def test_a_broken_include_fails_the_build_in_one_line_naming_page_line_and_include(tmp_path):
+    page = ("---\ndescription: a page\n---\n# A page\n\n{{ lesson_table }}\n\n"
+            '```{.python title="demo.py"}\n--8<-- "demo.py:nosuch"\n```\n')
+    result = build(tmp_path, {"demo.py": "print(1)\n"}, page=page)
+    assert result.returncode != 0
+    line = page.split("\n").index('```{.python title="demo.py"}') + 1
+    # MkDocs says "Error reading page 'index.md':" first, then this one line.
+    assert result.stderr.splitlines()[-1].endswith(
+        f"index.md:{line}: include failed: Snippet section 'nosuch' could not be located "
+        '(--8<-- "demo.py:nosuch")'), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_site_with_search_turned_off_builds(tmp_path):
     # Material draws no search dialog then: there is nothing to name.
     result = build(tmp_path, {}, config="theme: material\n",
