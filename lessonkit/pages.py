@@ -246,7 +246,8 @@ def read_page(text: str, expand=lambda code: code) -> Page:
             except Exception as exc:  # a missing snippet or section, named by pymdownx
                 asked = "; ".join(line.strip() for line in token.content.splitlines()
                                   if "--8<--" in line)
-                block.kind, block.error = "invalid", f"{INCLUDE_FAILED}: {exc} ({asked})"
+                block.kind, block.error = "invalid", f"{INCLUDE_FAILED}: {exc}" + (
+                    f" ({asked})" if asked else "")
         else:
             block.code = token.content
         _read_options(block)

@@ -87,6 +87,9 @@ def test_a_failing_include_makes_the_block_invalid():
 
     file = pages.read_page(FILE + RUN, fail).blocks[0]
     assert (file.kind, file.error) == ("invalid", "include failed: nowhere.py")
+    included = FILE.replace("print(1)", '--8<-- "nowhere.py"\n--8<-- "lab.py:main"')
+    file = pages.read_page(included + RUN, fail).blocks[0]  # the includes asked for, named
+    assert file.error == 'include failed: nowhere.py (--8<-- "nowhere.py"; --8<-- "lab.py:main")'
 
 
 def test_runnable_describes_what_the_runner_needs():
