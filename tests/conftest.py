@@ -8,17 +8,23 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The site, built once per run with `mkdocs build --strict`: any warning fails the suite."""
-    site = tmp_path_factory.mktemp("site")
+def build_site(site: Path, **env: str) -> Path:
+    """The project's site built into `site` with `mkdocs build --strict` and more environment
+    `env`: any warning fails the test."""
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
     )
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stderr}", pytrace=False)
     return site
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site, built once per run."""
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 def pytest_collection_modifyitems(session, config, items):

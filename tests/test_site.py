@@ -1,7 +1,6 @@
 """The built site as a reader gets it: complete, offline, with math rendered and runnable code."""
 
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from urllib.parse import urlparse
 import yaml
 
 from lessonkit.includes import without_markers
+from tests.conftest import build_site
 from tests.site_html import code_blocks, loaded_urls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,13 +131,7 @@ def test_the_hosted_404_page_loads_everything_from_the_sites_address(tmp_path):
     """GitHub Pages serves 404.html for a missing page at any depth, and a project site lives
     under /REPO/: with the address the Pages workflow gives the build (LESSONS_SITE_URL), what
     the 404 page loads comes from the site under that address."""
-    site = tmp_path / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1",
-             "LESSONS_SITE_URL": "https://octo.github.io/lessons"})
-    assert result.returncode == 0, result.stderr
+    site = build_site(tmp_path / "site", LESSONS_SITE_URL="https://octo.github.io/lessons")
     urls = loaded_urls((site / "404.html").read_text(encoding="utf-8"))
     assert urls, "the 404 page loads nothing"
     for url in urls:
