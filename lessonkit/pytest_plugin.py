@@ -168,8 +168,13 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
     if not verdict.output_differs:
         raise LessonFailure(f"{where}: " + "; ".join(verdict.reasons) + ". It printed:\n"
                             + verdict.output)
+    # Python names a file by its absolute path (a warning's location, a traceback): the folder
+    # of the page's files is new on every run here, and the reader's own on their machine.
+    in_folder = (f"The output holds the folder of the page's files ({run.folder}), which no "
+                 "reader has: print no path (a warning raised in the page's own file prints "
+                 "one).") if str(run.folder) in verdict.output else ""
     if update:
-        problem = pages.unwritable_output(verdict.output)
+        problem = pages.unwritable_output(verdict.output) or in_folder
         if problem:
             raise LessonFailure(f"{run.name}:{expected.line}: cannot update: {problem}")
         run.updates[expected.line] = (expected, verdict.output)
@@ -180,8 +185,8 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
     raise LessonFailure(
         f"{where}: the Expected output does not match what the code printed.\n"
         + "".join(f"  - {reason}\n" for reason in verdict.reasons) + diff
-        + "If the change is intended, refresh the page with `make update-expected "
-        + f"PAGE={run.name}`.")
+        + (in_folder or "If the change is intended, refresh the page with `make "
+           + f"update-expected PAGE={run.name}`."))
 
 
 def _describe_exception(run: PageRun, block: pages.Block, excinfo, mkdocs_yml: Path) -> str:

@@ -306,6 +306,12 @@ def test_a_warning_is_printed_as_a_terminal_shows_it(lessons):
     # Each run shows it, as two fresh processes would.
     shown = ["+*/warn.py:3: UserWarning: careful", '+  warnings.warn("careful")', " done"]
     result.stdout.fnmatch_lines(shown * 2)
+    # The path names a folder no reader has: said so, and never written into the page.
+    said = "*The output holds the folder of the page's files (*), which no reader has: print no*"
+    result.stdout.fnmatch_lines([said])
+    result = lessons(page, "--update-expected")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md:13: cannot update: " + said.lstrip("*")])
 
 
 WARNS = """\
