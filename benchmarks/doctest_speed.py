@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessonkit import includes, pages
+from lessonkit.engine import includes, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 3
@@ -25,7 +25,7 @@ REPEAT = 3
 FLOOR = """
 import contextlib, functools, io, os, sys, time
 from pathlib import Path
-from lessonkit import includes, pages
+from lessonkit.engine import includes, pages
 
 folder = Path(sys.argv[1])
 expand = functools.partial(includes.expand, config_file=Path("mkdocs.yml").resolve())

@@ -16,8 +16,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from lessonkit.hooks import nav_paths
-from lessonkit.includes import mkdocs_config, without_markers
+from lessonkit.engine.includes import mkdocs_config, without_markers
+from lessonkit.site.hooks import nav_paths
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -612,7 +612,7 @@ def _expect(page, scheme, title):
 
 @pytest.mark.parametrize("palette", PALETTES)
 def test_the_palette_toggle_switches_and_remembers(browser, site_url, palette):
-    """lessonkit/palette.py unplugs Material's palette code: the toggle must still do all it did.
+    """lessonkit/site/palette.py unplugs Material's palette code: the toggle must still do all it did.
     The system's palette is set before the first paint; the button switches to the other one by
     mouse and by keyboard, stores the choice in Material's format, and the choice holds on the
     next page (drawn in it from the first paint) and over the system's; with nothing stored,

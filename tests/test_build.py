@@ -27,7 +27,7 @@ def build(project, snippets: dict, nav: str = "", page: str = "# A page\n", conf
         (project / "snippets" / name).write_text(textwrap.dedent(code))
     (project / "mkdocs.yml").write_text(textwrap.dedent(f"""\
         site_name: fixture
-        hooks: [{ROOT / "lessonkit" / "hooks.py"}]
+        hooks: [{ROOT / "lessonkit" / "site" / "hooks.py"}]
         plugins:
           - mkdocs-jupyter:
               include: ["*.ipynb"]
@@ -143,7 +143,7 @@ def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):
 
 
 def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
-    from lessonkit.sources import fingerprint
+    from lessonkit.engine.sources import fingerprint
 
     (tmp_path / "lab.py").write_text("X = 1\n")
     (tmp_path / "other.py").write_text("Y = 1\n")
@@ -156,7 +156,7 @@ def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
 
 
 def test_the_cache_key_follows_imports_of_imports(tmp_path):
-    from lessonkit.sources import fingerprint
+    from lessonkit.engine.sources import fingerprint
 
     (tmp_path / "base.py").write_text("Z = 1\n")
     (tmp_path / "lab.py").write_text("from base import Z\n")
@@ -169,7 +169,7 @@ def test_the_cache_key_follows_imports_of_imports(tmp_path):
 def test_the_cache_key_follows_the_library_versions(tmp_path, monkeypatch):
     import importlib.metadata
 
-    from lessonkit import sources
+    from lessonkit.engine import sources
 
     (tmp_path / "demo_figures.py").write_text("import torch\n")
     key = sources.fingerprint(tmp_path / "demo_figures.py")
@@ -182,7 +182,7 @@ def test_the_cache_key_follows_the_library_versions(tmp_path, monkeypatch):
 
 
 def test_the_notebook_cache_key_follows_the_generator(tmp_path, monkeypatch):
-    from lessonkit import notebooks
+    from lessonkit.site import notebooks
 
     (tmp_path / "demo.py").write_text("print(1)\n")
     key = notebooks.cache_key(tmp_path / "demo.py")
@@ -191,7 +191,7 @@ def test_the_notebook_cache_key_follows_the_generator(tmp_path, monkeypatch):
 
 
 def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():
-    from lessonkit.notebooks import cells
+    from lessonkit.site.notebooks import cells
 
     source = textwrap.dedent('''\
         """What it does."""

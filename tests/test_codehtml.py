@@ -2,7 +2,7 @@
 
 import re
 
-from lessonkit.codehtml import GROUP, lighten, lighten_page
+from lessonkit.site.codehtml import GROUP, lighten, lighten_page
 
 # Pygments' HTML for `x = f(1)  # note`, as pymdownx.highlight writes it.
 TOKENS = ('<span class="n">x</span><span class="w"> </span><span class="o">=</span>'

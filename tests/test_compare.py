@@ -1,10 +1,10 @@
-"""The comparison (lessonkit.compare) on its own: every verdict and every message a page author
+"""The comparison (lessonkit.engine.compare) on its own: every verdict and every message a page author
 reads when a block fails, checked word for word. Fast and direct, so that `make mutations` runs
 them against every mutant of the module."""
 
 import pytest
 
-from lessonkit import compare
+from lessonkit.engine import compare
 
 QUARTER = compare.parse_tolerance("25%")
 

@@ -12,8 +12,8 @@ import textwrap
 import mkdocs.contrib.search  # noqa: F401
 import pytest
 
-from lessonkit import compare, pages, report
-from lessonkit.execute import run_file, run_source
+from lessonkit.engine import compare, pages, report
+from lessonkit.engine.execute import run_file, run_source
 from tests.conftest import page_runner
 
 pytest_plugins = ["pytester"]
@@ -254,7 +254,7 @@ def test_the_report_records_every_block(lessons, pytester):
 
 
 def _expander(pytester):
-    from lessonkit import includes
+    from lessonkit.engine import includes
 
     return lambda code: includes.expand(code, pytester.path / "mkdocs.yml")
 
@@ -421,7 +421,7 @@ def test_a_tolerance_never_excuses_a_changed_sign():
 
 
 def test_the_verified_notice_holds_only_for_the_page_that_was_run():
-    from lessonkit.hooks import verification_notice
+    from lessonkit.site.hooks import verification_notice
 
     page = pages.read_page(PAGE)
     kernels = {"configurations": [{"name": "x", "settings": {},

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lessonkit.execute import run_file
+from lessonkit.engine.execute import run_file
 from tests.conftest import ROOT
 
 SNIPPETS = ROOT / "snippets"

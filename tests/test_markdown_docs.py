@@ -6,7 +6,8 @@ import mkdocs.contrib.search  # noqa: F401
 import pytest
 import torch
 
-from lessonkit import matrix, replay, report
+from lessonkit.engine import replay, report
+from lessonkit.platforms import matrix
 from tests.conftest import FIXTURE_MKDOCS_YML, page_runner
 
 pytest_plugins = ["pytester"]

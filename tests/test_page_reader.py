@@ -1,9 +1,9 @@
-"""The page reader (lessonkit.pages) on its own: fast, direct checks of every rule, so that
+"""The page reader (lessonkit.engine.pages) on its own: fast, direct checks of every rule, so that
 `make mutations` can run them against every mutant of the module."""
 
 import pytest
 
-from lessonkit import compare, fences, pages
+from lessonkit.engine import compare, fences, pages
 
 FILE = '```{.python title="lab.py"}\nprint(1)\n```\n'
 RUN = "```bash\npython lab.py\n```\n"

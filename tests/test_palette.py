@@ -1,4 +1,4 @@
-"""lessonkit.palette: Material's palette component unplugged, the palette chosen before paint.
+"""lessonkit.site.palette: Material's palette component unplugged, the palette chosen before paint.
 
 The browser test `test_the_palette_toggle_switches_and_remembers` checks what a reader sees;
 these check the build's edit of the page, and that it fails loudly when Material's markup moves.
@@ -7,8 +7,8 @@ these check the build's edit of the page, and that it fails loudly when Material
 import pytest
 from mkdocs.exceptions import PluginError
 
-from lessonkit import palette
-from lessonkit.includes import mkdocs_config
+from lessonkit.engine.includes import mkdocs_config
+from lessonkit.site import palette
 from tests.conftest import ROOT
 
 PALETTES = mkdocs_config(ROOT / "mkdocs.yml")["theme"]["palette"]

@@ -1,6 +1,6 @@
 """aarch64 and newest-torch runs are judged against the page itself (no torch or qemu needed)."""
 
-from lessonkit import platforms
+from lessonkit.platforms import others as platforms
 
 BUNDLE = {"pages": [{"page": "docs/a.md", "fingerprint": "f1", "blocks": [
     {"line": 3, "kind": "python", "commands": [], "exit": 0,

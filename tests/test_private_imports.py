@@ -44,7 +44,7 @@ def test_the_check_finds_private_imports():
         "from some_dependency.plugin import _helper\n"
         "from torch import __version__, nn\n"
         "from json import _default_decoder\n"
-        "from lessonkit.execute import _exit_status\n"
+        "from lessonkit.engine.execute import _exit_status\n"
     ) == ["1: some_dependency._runners.register_runner", "2: torch._dynamo",
           "3: some_dependency.plugin._helper"]
 

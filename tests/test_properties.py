@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from lessonkit import compare, pages
-from lessonkit.pytest_plugin import PageRun, _rewrite_expected
+from lessonkit.engine import compare, pages
+from lessonkit.plugins.lessons import PageRun, _rewrite_expected
 
 # Hundreds of examples in `make test`; `make mutations` runs these tests once per mutant, and
 # asks for fewer (LESSONKIT_EXAMPLES).

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import includes, pages
+from lessonkit.engine import includes, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPAND = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
@@ -111,7 +111,7 @@ def test_a_toleranced_block_supports_no_number():
 
 
 def test_a_verdict_line_in_a_toleranced_block_is_compared_exactly():
-    from lessonkit.compare import mismatch, parse_tolerance
+    from lessonkit.engine.compare import mismatch, parse_tolerance
 
     expected = "near=89.0% (3 of 5 seeds)\nmedian near the data: GAN above the VAE\n"
     loose = parse_tolerance("25%")

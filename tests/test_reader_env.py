@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import compare, execute, includes, pages
+from lessonkit.engine import compare, execute, includes, pages
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent

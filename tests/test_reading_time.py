@@ -1,5 +1,5 @@
 """The reading time and the home page's lesson table are computed from the pages themselves
-(lessonkit.reading_time), and an unknown placeholder fails the build."""
+(lessonkit.site.reading_time), and an unknown placeholder fails the build."""
 
 import re
 import textwrap
@@ -7,8 +7,8 @@ import textwrap
 import pytest
 from mkdocs.utils.meta import get_data
 
-from lessonkit import includes
-from lessonkit.reading_time import Cost, PlaceholderError, cost, fill, lesson_table, lessons
+from lessonkit.engine import includes
+from lessonkit.site.reading_time import Cost, PlaceholderError, cost, fill, lesson_table, lessons
 from tests.conftest import ROOT
 from tests.site_html import code_blocks
 from tests.test_build import build

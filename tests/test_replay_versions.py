@@ -1,7 +1,8 @@
 """The kernel matrix and the platform runs replay a page as a reader saves its files: a command
 runs the version of a file shown above it, also when a later block replaces that file."""
 
-from lessonkit import matrix, replay
+from lessonkit.engine import replay
+from lessonkit.platforms import matrix
 
 PAGE = """\
 ```{.python title="shared.py"}

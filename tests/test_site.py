@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from lessonkit.includes import without_markers
+from lessonkit.engine.includes import without_markers
 from tests.conftest import build_site
 from tests.site_html import code_blocks, loaded_urls
 
@@ -121,7 +121,7 @@ def test_every_local_resource_a_page_loads_is_in_the_site_and_its_version_is_its
 
 
 def test_every_pages_search_dialog_has_a_name(built_site):
-    # axe-core: aria-dialog-name; lessonkit/hooks.py adds it.
+    # axe-core: aria-dialog-name; lessonkit/site/hooks.py adds it.
     for page in pages(built_site):
         html = page.read_text(encoding="utf-8")
         assert 'data-md-component="search" role="dialog" aria-label="Search"' in html, page

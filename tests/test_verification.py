@@ -3,7 +3,9 @@
 import dataclasses
 import json
 
-from lessonkit import matrix, pages, report, verification
+from lessonkit.engine import pages, report
+from lessonkit.platforms import matrix
+from lessonkit.site import verification
 
 BLOCK = {"line": 5, "exit": 0, "expected": {"line": 9, "text": "kl=0.6656\n", "tolerance": None}}
 
@@ -283,7 +285,7 @@ def test_reports_are_matched_by_the_page_path_not_its_file_name(tmp_path):
 
 
 def test_editing_a_snippet_the_page_includes_or_a_file_it_imports_turns_it_stale(tmp_path):
-    from lessonkit import includes
+    from lessonkit.engine import includes
 
     (tmp_path / "snips").mkdir()
     (tmp_path / "docs").mkdir()

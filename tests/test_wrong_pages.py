@@ -1,6 +1,6 @@
 """Pages that are wrong for a reader, and the engine's verdict on them: each test here failed
-against the engine before the single runner (lessonkit.execute.run_block) and the single verdict
-(lessonkit.compare.judge), and names the case of issue 15 it pins.
+against the engine before the single runner (lessonkit.engine.execute.run_block) and the single verdict
+(lessonkit.engine.compare.judge), and names the case of issue 15 it pins.
 
 Tests of saved files turn bytecode writing on themselves: this machine exports
 PYTHONDONTWRITEBYTECODE=1, which hides stale bytecode; readers' machines and CI's do not.
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import compare, execute, matrix, pages, replay, report
+from lessonkit.engine import compare, execute, pages, replay, report
+from lessonkit.platforms import matrix
 from tests import test_engine
 from tests.test_reader_env import reader_env, run_as_reader
 

@@ -1,14 +1,14 @@
-"""pytest plugin (entry point `pytest11`, beside `lessonkit.pytest_plugin`): lessonkit's part in a
+"""pytest plugin (entry point `pytest11`, beside `lessonkit.plugins.lessons`): lessonkit's part in a
 `pytest --markdown-docs --markdown-docs-syntax=superfences` run, through pytest-markdown-docs'
 documented hooks only.
 
 pytest-markdown-docs runs a page's plain Python fences (` ```python `, ` ```{.python
 continuation} `): short statements a reader pastes into a REPL, checking themselves with `assert`.
 Every other fence is lessonkit's (files, commands, Expected outputs, `notest="why"` blocks, wrong
-blocks): `lessonkit.pytest_plugin` runs or reports it, and pytest-markdown-docs must never run it.
+blocks): `lessonkit.plugins.lessons` runs or reports it, and pytest-markdown-docs must never run it.
 
 - `pytest_markdown_docs_markdown_it` (tryfirst, so it wins over pytest-markdown-docs' own
-  parser) gives it a parser whose token stream is the page as `lessonkit.pages` reads it: includes
+  parser) gives it a parser whose token stream is the page as `lessonkit.engine.pages` reads it: includes
   expanded as the site shows them, fences inside admonitions, details and tabs found (at their page
   lines), each plain Python fence tagged `python` or `python continuation` (read alike in either
   fence syntax) and every other fence retagged `lessonkit-KIND`, a language it does not run.
@@ -35,7 +35,8 @@ import torch
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from lessonkit import includes, pages, pytest_plugin, report
+from lessonkit.engine import includes, pages, report
+from lessonkit.plugins import lessons as pytest_plugin
 
 MARKER = "markdown-docs"  # pytest-markdown-docs' documented marker of its items
 
@@ -146,7 +147,7 @@ class Fences:
 
 
 def _mkdocs_yml(config) -> str:
-    # lessonkit.pytest_plugin declares the ini option; `-p no:lessons` leaves the default.
+    # lessonkit.plugins.lessons declares the ini option; `-p no:lessons` leaves the default.
     try:
         return config.getini("lessons_mkdocs_yml")
     except ValueError:

@@ -4,12 +4,12 @@ readers' machines get, from this one machine.
 Which digits a run prints can depend on which vectorized kernels torch picks
 (`ATEN_CPU_CAPABILITY`), which code path MKL takes (`MKL_CBWR`; an AVX2-only CPU gets the AVX2
 path) and how many threads split a reduction. All three are read when a process starts, so each
-configuration gets one interpreter, which runs every block of every page (`lessonkit.replay`).
+configuration gets one interpreter, which runs every block of every page (`lessonkit.engine.replay`).
 The result says, per block, whether its Expected output held in every configuration, and for each
 line that varies, the values seen.
 
-    python -m lessonkit.matrix            # the quick set (what `make test` runs)
-    python -m lessonkit.matrix --full     # all 18 configurations (`make test-kernels`)
+    python -m lessonkit.platforms.matrix            # the quick set (what `make test` runs)
+    python -m lessonkit.platforms.matrix --full     # all 18 configurations (`make test-kernels`)
 """
 
 import argparse
@@ -25,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessonkit import compare, includes, pages
-from lessonkit.replay import KNOBS
+from lessonkit.engine import compare, includes, pages
+from lessonkit.engine.replay import KNOBS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REPORT = "reports/kernels.json"
 MKDOCS_YML = ROOT / "mkdocs.yml"
 
@@ -85,7 +85,7 @@ def configurations(full: bool, machine: str = platform.machine(),
 
 
 def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dict:
-    """The pages' files and runnable blocks, includes expanded, as `lessonkit.replay` reads them,
+    """The pages' files and runnable blocks, includes expanded, as `lessonkit.engine.replay` reads them,
     with each block's Expected output for the comparison afterwards."""
     out = []
     for path in page_paths:
@@ -110,7 +110,7 @@ def run_configuration(bundle_file: Path, env: dict, out_file: Path, python=sys.e
                       root: Path = ROOT) -> dict:
     clean = {k: v for k, v in os.environ.items() if k not in KNOBS}
     clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), clean.get("PYTHONPATH")]))
-    done = subprocess.run([python, "-m", "lessonkit.replay", str(bundle_file), str(out_file)],
+    done = subprocess.run([python, "-m", "lessonkit.engine.replay", str(bundle_file), str(out_file)],
                           env={**clean, **env}, cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the replay under {env} failed:\n{done.stderr}")
@@ -248,7 +248,7 @@ def lesson_pages(root: Path = ROOT) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lessonkit.matrix", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms.matrix", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="*", type=Path, help="lesson pages (default: docs/**/*.md)")
     parser.add_argument("--full", action="store_true", help="all 18 configurations")

@@ -4,8 +4,8 @@ Every fence on a page is exactly one of:
 
 - `python`: a plain Python fence (no file title): short statements a reader pastes into a REPL,
   checking themselves with `assert` and printing nothing. pytest-markdown-docs runs them
-  (`lessonkit.markdown_docs`); one that prints or is followed by an Expected output is `invalid`
-  (`lessonkit.fences`);
+  (`lessonkit.plugins.markdown_docs`); one that prints or is followed by an Expected output is `invalid`
+  (`lessonkit.engine.fences`);
 - `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
   saves; it runs when a later `python lab.py ...` command on the same page runs it. A page shows a
   file once, unless a later block says it replaces it (`replaces="why"`): commands then run the
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from lessonkit import fences
-from lessonkit.compare import parse_exit, parse_tolerance
-from lessonkit.sources import imported_modules
+from lessonkit.engine import fences
+from lessonkit.engine.compare import parse_exit, parse_tolerance
+from lessonkit.engine.sources import imported_modules
 
 EXPECTED_TITLE = "Expected output"
 PYTHON_LANGS = {"python", "py", "python3"}
@@ -284,7 +284,7 @@ def _read_options(block: Block) -> None:
 
 
 def runnable(block: Block) -> dict:
-    """What `lessonkit.execute.run_block` needs to run `block` (plain data: it also travels to
+    """What `lessonkit.engine.execute.run_block` needs to run `block` (plain data: it also travels to
     other interpreters as JSON): its code or commands and the files in effect where it runs."""
     return {"kind": block.kind, "line": block.line, "code": block.code,
             "commands": block.commands, "continuation": "continuation" in block.attrs,

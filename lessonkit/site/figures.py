@@ -11,8 +11,8 @@ import time
 import traceback
 from pathlib import Path
 
-from lessonkit.execute import run_file
-from lessonkit.sources import fingerprint
+from lessonkit.engine.execute import run_file
+from lessonkit.engine.sources import fingerprint
 
 DONE = "drawn.txt"  # written last: a folder without it was interrupted and is drawn again
 log = logging.getLogger("mkdocs.lessonkit")

@@ -50,16 +50,16 @@ def take_over(output: str, theme_palette, where: str) -> str:
         return output
     if _AUTOMATIC in output:
         raise PluginError(f"{where}: Material's automatic palette (media: "
-                          '"(prefers-color-scheme)") is not supported by lessonkit/palette.py')
+                          '"(prefers-color-scheme)") is not supported by lessonkit/site/palette.py')
     if output.count(_FORM) != 1:
         raise PluginError(f"{where}: Material's palette toggle markup changed; "
-                          "update lessonkit/palette.py")
+                          "update lessonkit/site/palette.py")
     before, stored, rest = output.partition(_STORED)
     chosen, end, rest = rest.partition("</script>")
     if not stored or not end:
         raise PluginError(f"{where}: Material's inline palette script changed; "
-                          "update lessonkit/palette.py")
+                          "update lessonkit/site/palette.py")
     if before.find(_FORM) < 0:
         raise PluginError(f"{where}: Material's palette script no longer follows its toggle; "
-                          "update lessonkit/palette.py")
+                          "update lessonkit/site/palette.py")
     return (before + stored + chosen + end + CHOOSE + rest).replace(_FORM, FORM)

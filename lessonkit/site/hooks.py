@@ -3,23 +3,23 @@
 - Snippet files are published under `downloads/`, so a reader can fetch the exact file a page
   shows (and the doc tests ran).
 - Figures are drawn by the `*_figures.py` snippets and published under `figures/`
-  (lessonkit.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the `-dark`
+  (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the `-dark`
   variant with `#only-dark`.
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
-  (lessonkit.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
+  (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
   buttons for the notebook and the script.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
-- Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.codehtml). Folded
+- Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.site.codehtml). Folded
   blocks keep their content in the page: find-in-page reaches it, and it reads without scripts.
 - A page with code shows under its title what the tests proved about this version of it: one
-  line, the details folded, fed from the reports under reports/ (lessonkit.verification).
+  line, the details folded, fed from the reports under reports/ (lessonkit.site.verification).
 - `{{ reading_time }}` becomes the page's time computed from the page itself, and
-  `{{ lesson_table }}` the table of the nav's lessons (lessonkit.reading_time); any other
+  `{{ lesson_table }}` the table of the nav's lessons (lessonkit.site.reading_time); any other
   placeholder fails the build.
 - Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
 - The light/dark toggle runs without Material's palette code, which restyled the whole page
-  three times at start-up (lessonkit.palette; the toggle itself is in docs/assets/lessons.js).
+  three times at start-up (lessonkit.site.palette; the toggle itself is in docs/assets/lessons.js).
 - The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
   Material's bundles are: a browser that kept an older copy (GitHub Pages lets it for 10 minutes)
   fetches the one the page was built with. One that is not a file in docs/ fails the build.
@@ -41,18 +41,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from lessonkit import (
-    codehtml,
-    figures,
-    includes,
-    notebooks,
-    pages,
-    palette,
-    reading_time,
-    report,
-    verification,
-)
-from lessonkit.includes import snippet_dirs, without_markers
+from lessonkit.engine import includes, pages, report
+from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
+from lessonkit.engine.includes import snippet_dirs, without_markers
 
 NOTEBOOK_DIR = "notebooks/"
 
@@ -190,7 +181,7 @@ def verification_notice(page_code: pages.Page, name: str, record: report.Report 
                          kernels: dict | None, optional=(), pinned: str = "") -> str:
     """The notice under the page's title: what the doc tests' record and the kernel matrix's
     proved about this very version of the page, then the optional runs' rows
-    (lessonkit.verification). Its line counts the Expected outputs that declare a tolerance."""
+    (lessonkit.site.verification). Its line counts the Expected outputs that declare a tolerance."""
     tolerant = sum(1 for block in page_code.blocks
                    if block.kind == "expected" and block.attrs.get("tolerance"))
     return verification.notice([verification.doctest_row(record, name, page_code, pinned=pinned),
@@ -231,7 +222,7 @@ def _name_search_dialog(output: str, where: str, config) -> str:
         return output
     if _SEARCH_DIALOG not in output:
         raise PluginError(f"{where}: Material's search dialog markup changed; "
-                          "update the accessible name added in lessonkit/hooks.py")
+                          "update the accessible name added in lessonkit/site/hooks.py")
     return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG + ' aria-label="Search"', 1)
 
 

@@ -1,7 +1,7 @@
 """The lessons beyond this machine: Linux aarch64 under qemu-user emulation, and the newest torch.
 
-Both replay the bundle of every page's runnable blocks (`lessonkit.replay`) in another interpreter
-and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need is installed into
+Both replay the bundle of every page's runnable blocks (`lessonkit.engine.replay`) in another interpreter
+and compare with the pages (`lessonkit.platforms.matrix.verdicts`). Everything they need is installed into
 `.cache/` on first use, without touching the system Python:
 
 - aarch64: Debian's arm64 python3.11 and its libraries, unpacked with `dpkg-deb -x` into a prefix
@@ -14,9 +14,9 @@ and compare with the pages (`lessonkit.matrix.verdicts`). Everything they need i
   made with debootstrap under `.cache/python3.13` and entered with chroot, or (`--interpreter`,
   CI's python:3.13 container) a venv of the given interpreter. Strict, like aarch64.
 
-    python -m lessonkit.platforms arm64     # make test-arm64 -> reports/arm64.json
-    python -m lessonkit.platforms latest    # make test-latest -> reports/latest.json
-    python -m lessonkit.platforms python    # make test-python -> reports/python.json
+    python -m lessonkit.platforms.others arm64     # make test-arm64 -> reports/arm64.json
+    python -m lessonkit.platforms.others latest    # make test-latest -> reports/latest.json
+    python -m lessonkit.platforms.others python    # make test-python -> reports/python.json
 """
 
 import argparse
@@ -32,7 +32,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from lessonkit import matrix
+from lessonkit.platforms import matrix
 
 ROOT = matrix.ROOT
 ARM = ROOT / ".cache" / "arm64"
@@ -285,7 +285,7 @@ def counts(record: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms.others", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=("arm64", "latest", "python"))
     parser.add_argument("--cpu", action="append", choices=CPUS,

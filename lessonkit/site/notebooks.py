@@ -14,8 +14,8 @@ from pathlib import Path
 
 import nbformat
 
-from lessonkit.includes import section_marker
-from lessonkit.sources import fingerprint, local_imports
+from lessonkit.engine.includes import section_marker
+from lessonkit.engine.sources import fingerprint, local_imports
 
 # The generator's own text is part of the cache key: a change here must rebuild the notebooks.
 GENERATOR = Path(__file__).read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Run a page's blocks in this process as a reader's fresh `python` would run them.
 
-The one runner of the doc tests, the kernel matrix and the other platforms (`lessonkit.replay`):
+The one runner of the doc tests, the kernel matrix and the other platforms (`lessonkit.engine.replay`):
 standard library and torch only, since it also runs under emulated aarch64, in the newest-torch
 venv and under other Pythons. Starting one interpreter per block would pay the torch import
 (about 2 s) every time; running in process pays it once. What a fresh process would give the code
@@ -253,7 +253,7 @@ def save_files(folder: Path, files: dict, saved: dict) -> None:
 
 def run_block(block: dict, folder: Path, saved: dict, origin: str = "",
               previous: "BlockRun | None" = None) -> BlockRun:
-    """Run one block of a page, as `lessonkit.pages.runnable` describes it, in the page's folder
+    """Run one block of a page, as `lessonkit.engine.pages.runnable` describes it, in the page's folder
     (`saved`: what `save_files` has put there). A Python block runs as a fresh `__main__` (a
     `continuation` block continues `previous`); a command block runs each `python FILE args`.
     Exceptions other than SystemExit propagate, with the page's line numbers."""

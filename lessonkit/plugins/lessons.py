@@ -1,15 +1,15 @@
 """pytest plugin (entry point `pytest11`): the lessons' Markdown pages are the tests.
 
-Each page is collected as a `LessonPage` and read once with `lessonkit.pages`: includes expanded as
+Each page is collected as a `LessonPage` and read once with `lessonkit.engine.pages`: includes expanded as
 the site shows them, fences inside admonitions, details and tabs found. Every `python FILE.py`
 command and every block that is wrong (neither run, compared nor marked `notest="why"`; a plain
 Python fence that prints) becomes a `LessonBlock` item; plain Python fences are run by
-pytest-markdown-docs (`lessonkit.markdown_docs`), not here. Blocks run in this process (torch is
+pytest-markdown-docs (`lessonkit.plugins.markdown_docs`), not here. Blocks run in this process (torch is
 imported once) and what they print is compared with the Expected output block after them.
 
 `--update-expected` rewrites those Expected output blocks from the real output instead of failing.
 Each run prints a per-page summary and writes the record of every block (`--lesson-report`,
-lessonkit.report), which the site's "Verified" notice reads. The run's state lives in
+lessonkit.engine.report), which the site's "Verified" notice reads. The run's state lives in
 `config.stash`, so a run inside a run (this plugin's own tests) has its own.
 """
 
@@ -29,7 +29,7 @@ import pytest
 # inside a run (pytester) forgets modules imported during it, which a C extension cannot survive.
 import torch
 
-from lessonkit import compare, execute, includes, pages, report
+from lessonkit.engine import compare, execute, includes, pages, report
 
 
 class LessonFailure(Exception):
@@ -52,7 +52,7 @@ class PageRun:
     collected: int = 0  # items of this page collected; all of them ran in a full run of the page
 
     def fully_run(self) -> bool:
-        # Plain Python fences are recorded by lessonkit.markdown_docs, not collected here: a run
+        # Plain Python fences are recorded by lessonkit.plugins.markdown_docs, not collected here: a run
         # without --markdown-docs is a partial run of a page that has them.
         fences = sum(block.kind == "python" for block in self.page.blocks)
         kinds = [record.kind for record in self.records]
@@ -110,7 +110,7 @@ class LessonPage(pytest.File):
     def collect(self):
         run = lessons(self.config).page_run(self.path)
         for block in run.page.blocks:
-            # Plain Python fences are pytest-markdown-docs' (lessonkit.markdown_docs).
+            # Plain Python fences are pytest-markdown-docs' (lessonkit.plugins.markdown_docs).
             if (block.runs and block.kind != "python") or block.kind == "invalid":
                 run.collected += 1
                 yield LessonBlock.from_parent(self, name=f"line{block.line}", run=run,

@@ -21,7 +21,7 @@ class PageSummary:
     neither: int  # invalid blocks
     ran: int
     failed: int
-    fingerprint: str  # lessonkit.pages.Page.fingerprint() of the page as saved after the run
+    fingerprint: str  # lessonkit.engine.pages.Page.fingerprint() of the page as saved after the run
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Report:
     finished: str  # UTC, ISO 8601
     pages: list[PageSummary] = field(default_factory=list)
     blocks: list[BlockRecord] = field(default_factory=list)
-    # Which kernels produced the outputs: other CPUs may pick others (lessonkit.matrix checks them).
+    # Which kernels produced the outputs: other CPUs may pick others (lessonkit.platforms.matrix checks them).
     machine: str = ""
     cpu_capability: str = ""
     threads: int = 0

@@ -1,9 +1,9 @@
 """What the tests proved about a page, as the notice under its title shows it.
 
 Each row comes from one report under reports/, written by a real run: the doc tests
-(`doctests.json`, lessonkit.report), the kernel matrix (`kernels.json`, lessonkit.matrix), Linux
+(`doctests.json`, lessonkit.engine.report), the kernel matrix (`kernels.json`, lessonkit.platforms.matrix), Linux
 aarch64 under emulation (`arm64.json`), the newest torch (`latest.json`) and Python 3.13
-(`python.json`, lessonkit.platforms). A row holds for a page only while the page's fingerprint
+(`python.json`, lessonkit.platforms.others). A row holds for a page only while the page's fingerprint
 (its code with the snippets it includes, outputs and options) is the one the report recorded,
 and a report is matched to a page by the page's identity (its path in the project), never by its
 file name alone.
@@ -30,7 +30,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessonkit import pages, report
+from lessonkit.engine import pages, report
 
 KERNELS = "reports/kernels.json"
 ARM64 = "reports/arm64.json"
@@ -353,10 +353,10 @@ def notice(table: list[Row], tolerant: int = 0) -> str:
 
 
 def main(argv=None) -> int:
-    """`python -m lessonkit.verification keep`: copy this run's slow reports into the history."""
+    """`python -m lessonkit.site.verification keep`: copy this run's slow reports into the history."""
     argv = sys.argv[1:] if argv is None else argv
     if argv != ["keep"]:
-        print("usage: python -m lessonkit.verification keep", file=sys.stderr)
+        print("usage: python -m lessonkit.site.verification keep", file=sys.stderr)
         return 2
     root = Path.cwd()
     for copy in keep(root):

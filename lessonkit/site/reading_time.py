@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mkdocs.utils.meta import get_data
 
-from lessonkit import pages
+from lessonkit.engine import pages
 
 WORDS_PER_MINUTE = 200
 SECONDS_PER_CODE_LINE = 4  # a line of code or of printed output, read once with care

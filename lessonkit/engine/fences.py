@@ -2,7 +2,7 @@
 
 A plain fence (` ```python `, ` ```{.python continuation} `) holds a few statements a reader pastes
 into a Python REPL started in the folder of the files the page has shown so far. It checks itself
-with `assert` and prints nothing: pytest-markdown-docs runs it (lessonkit.markdown_docs) and cannot
+with `assert` and prints nothing: pytest-markdown-docs runs it (lessonkit.plugins.markdown_docs) and cannot
 see what it prints. Code whose output the reader should see is a file and a command, whose
 Expected output lessonkit compares. Standard library only: the page reader imports it.
 """

@@ -1,13 +1,13 @@
 """Run the blocks of lesson pages, bundled as JSON, in this interpreter and record what they print.
 
-This is the doc tests' runner (`lessonkit.execute.run_block`) without pytest, Markdown or MkDocs:
-it needs only the standard library, `lessonkit.execute` and whatever the lessons import (torch).
-So it runs wherever a reader could run the lessons: under other CPU settings (`lessonkit.matrix`
+This is the doc tests' runner (`lessonkit.engine.execute.run_block`) without pytest, Markdown or MkDocs:
+it needs only the standard library, `lessonkit.engine.execute` and whatever the lessons import (torch).
+So it runs wherever a reader could run the lessons: under other CPU settings (`lessonkit.platforms.matrix`
 starts one interpreter per configuration), on another platform, or with another torch. The host
-side builds the bundle (`lessonkit.matrix.bundle`) and judges the outputs as the doc tests do
-(`lessonkit.compare.judge`).
+side builds the bundle (`lessonkit.platforms.matrix.bundle`) and judges the outputs as the doc tests do
+(`lessonkit.engine.compare.judge`).
 
-    python -m lessonkit.replay BUNDLE.json OUT.json
+    python -m lessonkit.engine.replay BUNDLE.json OUT.json
 """
 
 import json
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessonkit.execute import run_block
+from lessonkit.engine.execute import run_block
 
 # The settings that change which kernels run; recorded with every result.
 KNOBS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -68,7 +68,7 @@ def replay(bundle: dict) -> dict:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m lessonkit.replay BUNDLE.json OUT.json", file=sys.stderr)
+        print("usage: python -m lessonkit.engine.replay BUNDLE.json OUT.json", file=sys.stderr)
         return 2
     bundle = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result = replay(bundle)
