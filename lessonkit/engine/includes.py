@@ -12,6 +12,7 @@ from pathlib import Path
 import markdown
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
+from pymdownx.snippets import SnippetExtension
 
 _SECTION_MARKER = re.compile(r"^\s*# --8<-- \[(?P<kind>start|end):(?P<name>[\w-]+)\]\s*$")
 
@@ -28,6 +29,13 @@ def without_markers(text: str) -> str:
 
 
 _configs = {}  # config file -> its MkDocs config, read once per process
+
+# The pymdownx.snippets settings the includes need, and why (a setting not given has its default).
+REQUIRED = {
+    "check_paths": (True, "without it, a missing snippet becomes an empty block"),
+    "restrict_base_path": (True, "without it, an include may read any file on the machine"),
+    "url_download": (False, "with it, an include may download a URL into the page"),
+}
 
 
 def mkdocs_config(config_file: Path):
@@ -53,9 +61,11 @@ def snippets_config(config_file: Path) -> dict:
     if "pymdownx.snippets" not in config["markdown_extensions"]:
         raise RuntimeError(f"{config_file}: pymdownx.snippets is not configured")
     options = dict(config["mdx_configs"].get("pymdownx.snippets") or {})
-    if options.get("check_paths") is not True:
-        # Without it a missing snippet becomes an empty block on the site and in the tests.
-        raise RuntimeError(f"{config_file}: pymdownx.snippets must set check_paths: true")
+    defaults = SnippetExtension().getConfigs()
+    for setting, (value, why) in REQUIRED.items():
+        if options.get(setting, defaults[setting]) is not value:
+            raise RuntimeError(f"{config_file}: pymdownx.snippets must set "
+                               f"{setting}: {str(value).lower()} ({why})")
     bases = options.get("base_path", ["."])
     bases = [bases] if isinstance(bases, str) else bases
     options["base_path"] = [str(Path(config_file).parent / base) for base in bases]
