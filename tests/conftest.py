@@ -8,12 +8,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_site(site: Path, **env: str) -> Path:
-    """The project's site built into `site` with `mkdocs build --strict` and more environment
-    `env`: any warning fails the test."""
+def build_site(site: Path, project: Path = ROOT, **env: str) -> Path:
+    """The site of `project` (this one by default) built into `site` with `mkdocs build
+    --strict` and more environment `env`: any warning fails the test."""
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=project, capture_output=True, text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
     )
     if result.returncode != 0:

@@ -3,7 +3,10 @@
 import dataclasses
 import json
 
+import yaml
+
 from lessonkit.engine import pages, report
+from lessonkit.engine.includes import mkdocs_config
 from lessonkit.platforms import matrix
 from lessonkit.site import verification
 
@@ -144,7 +147,8 @@ def test_platform_rows_say_identical_or_differs_with_the_lines_folded():
     arm = verification.platform_row(ARM64, "docs/a.md", FP, "")
     assert not arm.passed and arm.result == "differs at line 7"
     assert "neoverse-n1 (DEFAULT), max (SVE256)" in arm.where
-    assert arm.details == ["line 7, output line 2: `kl=0.6656` (the page); `kl=0.6657` (max (x))"]
+    assert arm.details == [f"line 7, output line 2: {verification.code('kl=0.6656')} (the page); "
+                           f"{verification.code('kl=0.6657')} (max (x))"]
     text = verification.notice([verification.doctest_row(DOCTESTS, "docs/a.md", PAGE), arm])
     assert text.startswith('!!! success "Verified')  # optional rows state, they do not gate
     assert "    - **arm64 Linux, emulated**: differs at line 7" in text  # not folded away
@@ -313,3 +317,61 @@ def test_editing_a_snippet_the_page_includes_or_a_file_it_imports_turns_it_stale
         assert row.result.startswith("stale") and not row.passed, name
         (tmp_path / "snips" / name).write_text(old)
     assert verification.doctest_row(record, "docs/a.md", read()).passed
+
+
+# -- what a run printed is shown as text, never read as markup -----------------------------------
+
+# Lines a run may print: HTML, a backtick that closed the notice's code span, Markdown (emphasis,
+# a link, an image, math, a highlighted span), character references, a fence.
+PRINTED = ["` <img src=x onerror=alert(1)>", "</details><script>alert(1)</script>", "`",
+           "*a* __b__ [x](javascript:alert(1)) ![i](https://x.org/i.png) <https://x.org>",
+           "$x$ \\(y\\)",
+           "#!python print(1)", "&lt; &amp; &#60; \\` ``` ~~~", "x  <!-- y -->"]
+
+
+def test_what_a_run_printed_is_shown_as_text_in_the_built_notice(tmp_path):
+    """Two pages, one whose newest-torch report holds PRINTED as the lines that vary, one whose
+    report holds lines of letters of the same lengths, built with the site's Markdown extensions
+    and hooks: both notices have the same elements, and each PRINTED line is a <code>'s text."""
+    from bs4 import BeautifulSoup
+
+    from lessonkit.engine import includes
+    from tests.conftest import ROOT, build_site
+
+    site = mkdocs_config(ROOT / "mkdocs.yml")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "demo.py").write_text("print(1)\n")
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({
+        "site_name": "x", "theme": {"name": "material"},
+        "hooks": [str(ROOT / "lessonkit" / "site" / "hooks.py")],
+        "markdown_extensions": [{name: site["mdx_configs"].get(name, {})}
+                                for name in site["markdown_extensions"]]}))
+    text = ('# A page\n\n```{.python title="demo.py"}\n--8<-- "demo.py"\n```\n\n'
+            '```bash\npython demo.py\n```\n\n```{.text title="Expected output"}\n1\n```\n')
+    fingerprint = pages.read_page(
+        text, lambda code: includes.expand(code, tmp_path / "mkdocs.yml")).fingerprint()
+    plain = [chr(ord("a") + i) * len(line) for i, line in enumerate(PRINTED)]
+    latest = {**LATEST, "pages": [
+        {"page": f"docs/{name}.md", "fingerprint": fingerprint, "blocks": [
+            {"line": 7, "status": "differs", "varying": [
+                {"output_line": 1, "values": {line: ["the page"] for line in lines}}]}]}
+        for name, lines in (("printed", PRINTED), ("plain", plain))]}
+    write_reports(tmp_path, latest=latest)
+    for name in ("printed", "plain"):
+        (tmp_path / "docs" / f"{name}.md").write_text(text)
+    build_site(tmp_path / "site", tmp_path)
+
+    def notice(name):
+        page = BeautifulSoup((tmp_path / "site" / name / "index.html").read_text(), "html.parser")
+        found = page.select_one("article .admonition.warning")  # "Not verified": no doc tests
+        assert found is not None and "Newest torch" in found.get_text()
+        return found
+
+    def elements(notice):
+        return [(element.name, sorted(element.attrs)) for element in notice.find_all(True)]
+
+    printed, control = notice("printed"), notice("plain")
+    assert elements(printed) == elements(control)
+    shown = [code.get_text() for code in printed.find_all("code")]
+    assert [line for line in PRINTED if line not in shown] == []

@@ -1,12 +1,13 @@
 """What the tests proved about a page, as the notice under its title shows it.
 
 Each row comes from one report under reports/, written by a real run: the doc tests
-(`doctests.json`, lessonkit.engine.report), the kernel matrix (`kernels.json`, lessonkit.platforms.matrix), Linux
-aarch64 under emulation (`arm64.json`), the newest torch (`latest.json`) and Python 3.13
-(`python.json`, lessonkit.platforms.others). A row holds for a page only while the page's fingerprint
-(its code with the snippets it includes, outputs and options) is the one the report recorded,
-and a report is matched to a page by the page's identity (its path in the project), never by its
-file name alone.
+(`doctests.json`, lessonkit.engine.report), the kernel matrix (`kernels.json`,
+lessonkit.platforms.matrix), Linux aarch64 under emulation (`arm64.json`), the newest torch
+(`latest.json`) and Python 3.13 (`python.json`, lessonkit.platforms.others). A row holds for a
+page only while the page's fingerprint (its code with the snippets it includes, outputs and
+options) is the one the report recorded, and a report is matched to a page by the page's identity
+(its path in the project), never by its file name alone. A line a run printed is shown as text
+(`code`), never read as Markdown or HTML.
 
 The notice is one line a reader can take in at a glance: when, with which torch and Python
 versions, on which platforms every output printed as shown. The details (machines, kernel
@@ -207,10 +208,19 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
                       f"{len(within)} within their declared tolerance" if within else
                       f"identical: all {len(page['blocks'])} blocks")
         row.details = [f"line {block['line']}, output line {vary['output_line']}: "
-                       + "; ".join(f"`{text}` ({', '.join(names)})"
+                       + "; ".join(f"{code(text)} ({', '.join(names)})"
                                    for text, names in vary["values"].items())
                        for block in differs + within for vary in block["varying"]]
     return row
+
+
+def code(text: str) -> str:
+    """A line a run printed, as inline code in the notice that shows exactly `text`. Not a
+    Markdown code span, which a backtick in the text would close: <code> with every character
+    but letters, digits and spaces written as a character reference, so that neither HTML nor
+    Markdown (emphasis, links, math between the tags) reads anything in it."""
+    return "<code>" + "".join(character if character.isalnum() or character == " "
+                              else f"&#{ord(character)};" for character in text) + "</code>"
 
 
 # -- the slow runs' history -------------------------------------------------------------------
@@ -353,7 +363,8 @@ def notice(table: list[Row], tolerant: int = 0) -> str:
 
 
 def main(argv=None) -> int:
-    """`python -m lessonkit.site.verification keep`: copy this run's slow reports into the history."""
+    """`python -m lessonkit.site.verification keep`: copy this run's slow reports into the
+    history."""
     argv = sys.argv[1:] if argv is None else argv
     if argv != ["keep"]:
         print("usage: python -m lessonkit.site.verification keep", file=sys.stderr)
