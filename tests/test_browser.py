@@ -612,7 +612,7 @@ def _expect(page, scheme, title):
 
 @pytest.mark.parametrize("palette", PALETTES)
 def test_the_palette_toggle_switches_and_remembers(browser, site_url, palette):
-    """lessonkit/site/palette.py unplugs Material's palette code: the toggle must still do all it did.
+    """lessonkit/site/palette.py unplugs Material's palette code: the toggle must do all it did.
     The system's palette is set before the first paint; the button switches to the other one by
     mouse and by keyboard, stores the choice in Material's format, and the choice holds on the
     next page (drawn in it from the first paint) and over the system's; with nothing stored,
@@ -662,6 +662,47 @@ def test_the_palette_toggle_switches_and_remembers(browser, site_url, palette):
         page.wait_for_timeout(200)
         _expect(page, mine, to_light if palette == "dark" else to_dark)
         assert page.evaluate("localStorage.length") == 0
+    finally:
+        context.close()
+
+
+# Stored palettes that are no choice: what Material's __md_get cannot parse (it throws), and
+# JSON that holds no palette. The last one stays stored while the system's setting changes.
+NO_CHOICE = ["", "null", "[]", '"slate"', '{"index": 1}', "{not json"]
+
+
+@pytest.mark.parametrize("palette", PALETTES)
+def test_a_corrupt_stored_palette_falls_back_to_the_systems(browser, site_url, palette):
+    """Material reads localStorage with JSON.parse, unguarded: a corrupt `__palette` threw in the
+    header's scripts, before <meta name="color-scheme"> was written, and the page kept Material's
+    first palette whatever the system's. Each value here must paint the page in the system's
+    palette from the first paint, with no page error; the system's changes are followed, and a
+    switch stores a real choice over it."""
+    to_dark, to_light = "Switch to the dark palette", "Switch to the light palette"
+    mine, other = ("slate", "default") if palette == "dark" else ("default", "slate")
+    context = _screen(browser, "phone", palette)
+    errors = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.add_init_script(_SCHEME_CHANGES)
+        page.goto(site_url + LESSON, wait_until="networkidle")
+        for value in NO_CHOICE:
+            page.evaluate("value => localStorage.setItem(__md_scope.pathname + '.__palette', "
+                          "value)", value)
+            page.reload(wait_until="networkidle")
+            assert not errors, (value, errors)
+            state = _expect(page, mine, to_light if palette == "dark" else to_dark)
+            _painted_in(page, mine)
+            assert state["stored"] == value  # left as it was: no choice was made
+        page.emulate_media(color_scheme="light" if palette == "dark" else "dark")
+        page.wait_for_timeout(200)
+        _expect(page, other, to_dark if palette == "dark" else to_light)
+        page.click("form[data-lessons-palette] label:not([hidden])")  # back, and stored
+        page.wait_for_timeout(200)
+        state = _expect(page, mine, to_light if palette == "dark" else to_dark)
+        assert json.loads(state["stored"])["color"]["scheme"] == mine
+        assert not errors, errors
     finally:
         context.close()
 

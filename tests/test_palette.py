@@ -23,7 +23,19 @@ PAGE = ('<html><head></head><body dir="ltr" data-md-color-scheme="default"><head
 def test_the_component_is_unplugged_and_the_choice_runs_after_materials_script():
     page = palette.take_over(PAGE, PALETTES, "page.md")
     assert 'data-md-component="palette"' not in page and palette.FORM in page
-    assert MATERIAL_SCRIPT + palette.CHOOSE + "<div>search</div>" in page
+    guarded = MATERIAL_SCRIPT.replace('<script>var palette=__md_get("__palette");', palette.GUARDED)
+    assert guarded + palette.CHOOSE + "<div>search</div>" in page
+
+
+def test_every_read_of_the_stored_palette_is_guarded():
+    """Material's __md_get is JSON.parse of localStorage: a corrupt value throws. Only the
+    guard's try block calls it; Material's script, the chooser and lessons.js call the guard.
+    (The browser test `test_a_corrupt_stored_palette_falls_back_to_the_systems` runs them.)"""
+    page = palette.take_over(PAGE, PALETTES, "page.md")
+    toggle = (ROOT / "docs" / "assets" / "lessons.js").read_text(encoding="utf-8")
+    assert page.count("__md_get(") == 1 and 'try{var p=__md_get("__palette")' in page
+    assert "__md_get(" not in toggle and "__lessons_palette()" in toggle
+    assert page.index(palette.GUARDED) < page.index(palette.CHOOSE)  # defined before its use
 
 
 def test_a_site_with_one_palette_is_left_alone():

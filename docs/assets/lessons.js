@@ -17,8 +17,9 @@ new MutationObserver(function (records) {
 }).observe(document.body, { childList: true, subtree: true });
 document$.subscribe(function () { nameCodeNavsIn(document.body); });
 
-// The light/dark toggle (lessonkit/palette.py says why Material's own palette code is unplugged;
-// a script in the header has already applied the reader's palette before the first paint).
+// The light/dark toggle (lessonkit/site/palette.py says why Material's own palette code is
+// unplugged; a script in the header has already applied the reader's palette before the first
+// paint).
 // Here: show the button that switches away from the palette in use, apply and store a choice in
 // Material's format, and follow the system setting while the reader has made no choice.
 (function () {
@@ -77,7 +78,7 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     });
     // Only on a change: a new color-scheme restyles the whole page (the first is set before
     // the first paint, by the script in the header).
-    // __lessons_color_scheme is defined by the script in the header (lessonkit/palette.py).
+    // __lessons_color_scheme is defined by the script in the header (lessonkit/site/palette.py).
     var scheme = __lessons_color_scheme(input.getAttribute("data-md-color-scheme"));
     if (meta("color-scheme").content !== scheme) meta("color-scheme").content = scheme;
     if (store) {
@@ -100,10 +101,12 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     inputs[next].click();
     inputs[next].focus();
   });
+  // __lessons_palette (the header's, lessonkit/site/palette.py) reads the stored choice, or
+  // null when there is none or it cannot be read.
   inputs.forEach(function (input, index) {
     var media = matchMedia(input.getAttribute("data-md-color-media"));
     media.addEventListener("change", function () {
-      if (media.matches && !__md_get("__palette")) switchTo(index, false);
+      if (media.matches && !__lessons_palette()) switchTo(index, false);
     });
   });
 })();

@@ -7,6 +7,7 @@ full restyle), then removes the mark (a third). Measured on the core lesson in C
 style recalculation at load took 116-153 ms with the component, 66-78 ms without it.
 
 So the build keeps Material's toggle markup but unplugs its component (`data-md-component`), and:
+- Material's inline palette script reads the stored choice through a guard (GUARDED below);
 - a script placed right after Material's own inline palette script (in the header, after the
   toggle's inputs, before anything is drawn) picks the palette when the reader has stored none:
   the first input whose media query matches, which Material only did once its bundle ran, after a
@@ -25,13 +26,21 @@ FORM = '<form class="md-header__option" data-lessons-palette>'
 
 _STORED = '<script>var palette=__md_get("__palette");'  # Material's: applies a stored choice
 
+# Material's __md_get is JSON.parse of localStorage, unguarded: a corrupt stored value (or a
+# browser that refuses storage) threw in Material's script and in ours, and the page kept
+# Material's first palette without its <meta name="color-scheme">. So every read of the stored
+# choice, Material's script's included, goes through `__lessons_palette`: the choice, or null
+# when nothing usable is stored (then the system's palette applies).
+GUARDED = ('<script>function __lessons_palette(){try{var p=__md_get("__palette");'
+           'return p&&p.color?p:null}catch(e){return null}}var palette=__lessons_palette();')
+
 # Runs after that script and before the first paint, when restyling costs nothing (nothing has
 # been styled yet): with no stored choice, the palette of the first toggle input whose media
 # query matches; then the <meta name="color-scheme"> the browser's own controls follow.
 # `__lessons_color_scheme` is the one place where Material's dark scheme (slate) becomes the
 # browser's "dark"; docs/assets/lessons.js calls it when the reader switches.
 CHOOSE = """<script>function __lessons_color_scheme(s){return s==="slate"?"dark":"light"}\
-(function(){var b=document.body;if(!__md_get("__palette")){\
+(function(){var b=document.body;if(!__lessons_palette()){\
 var p=document.querySelectorAll("input[name=__palette]");for(var i=0;i<p.length;i++)\
 if(matchMedia(p[i].getAttribute("data-md-color-media")).matches){\
 ["scheme","primary","accent"].forEach(function(k){\
@@ -62,4 +71,4 @@ def take_over(output: str, theme_palette, where: str) -> str:
     if before.find(_FORM) < 0:
         raise PluginError(f"{where}: Material's palette script no longer follows its toggle; "
                           "update lessonkit/site/palette.py")
-    return (before + stored + chosen + end + CHOOSE + rest).replace(_FORM, FORM)
+    return (before + GUARDED + chosen + end + CHOOSE + rest).replace(_FORM, FORM)
