@@ -14,6 +14,7 @@ import torch
 
 from tiny_gan_2d import EPOCHS as GAN_EPOCHS
 from tiny_gan_2d import train_gan
+from tiny_vae_2d import Parser  # one-line errors, exit status 2
 from vae_experiments import (
     NEAR,
     clusters_covered,
@@ -53,9 +54,17 @@ def measure(model_name, seed):
 MODELS = ("autoencoder", "VAE", "GAN")
 
 
+def model(name):
+    """An argument type: one of MODELS."""
+    if name not in MODELS:
+        raise argparse.ArgumentTypeError(
+            f"expected one of {', '.join(MODELS)}, got {name!r}")
+    return name
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Compare the three models.")
-    parser.add_argument("models", nargs="*", choices=MODELS, metavar="MODEL",
+    parser = Parser(description="Compare the three models.")
+    parser.add_argument("models", nargs="*", type=model, metavar="MODEL",
                         help=f"any of {', '.join(MODELS)} (default: all)")
     names = parser.parse_args(argv).models or MODELS
     print(f"near: within {NEAR} of a training point; "

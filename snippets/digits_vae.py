@@ -165,16 +165,17 @@ def report(model, x):
 
 
 # --8<-- [start:main]
-def at_least(minimum, kind, what):
-    """An argument type: a finite number of `kind`, at least `minimum`."""
+def between(low, high, kind, what):
+    """An argument type: a number of `kind` from `low` to `high`."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < minimum:
+            value = math.nan  # not a number: fails every comparison
+        if not low <= value <= high:
+            bound = f"<= {high}" if value > high else f">= {low}"
             raise argparse.ArgumentTypeError(
-                f"expected {what} >= {minimum}, got {text!r}")
+                f"expected {what} {bound}, got {text!r}")
         return value
     return parse
 
@@ -186,12 +187,15 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv=None):
     parser = Parser(description="Train a VAE on 8 x 8 handwritten digits.")
-    parser.add_argument("--latent", type=at_least(1, int, "a whole number"),
-                        default=2, help="latent dimensions (default 2)")
-    parser.add_argument("--beta", type=at_least(0, float, "a finite number"),
-                        default=1.0, help="KL weight (default 1: the ELBO)")
-    parser.add_argument("--epochs", type=at_least(1, int, "a whole number"),
-                        default=100, help="epochs (default 100)")
+    parser.add_argument("--latent", default=2,
+                        type=between(1, 64, int, "a whole number"),
+                        help="latent dimensions, 1 to 64 (default 2)")
+    parser.add_argument("--beta", default=1.0,
+                        type=between(0, 1000, float, "a finite number"),
+                        help="KL weight, 0 to 1000 (default 1: the ELBO)")
+    parser.add_argument("--epochs", default=100,
+                        type=between(1, 10_000, int, "a whole number"),
+                        help="epochs, 1 to 10000 (default 100)")
     args = parser.parse_args(argv)
     # weights, batches, every eps, the evaluation's samples
     torch.manual_seed(SEED)

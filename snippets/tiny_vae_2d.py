@@ -89,16 +89,17 @@ def sample(model, n=5):
 
 
 # --8<-- [start:main]
-def at_least(minimum, kind, what):
-    """An argument type: a finite number of `kind`, at least `minimum`."""
+def between(low, high, kind, what):
+    """An argument type: a number of `kind` from `low` to `high`."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < minimum:
+            value = math.nan  # not a number: fails every comparison
+        if not low <= value <= high:
+            bound = f"<= {high}" if value > high else f">= {low}"
             raise argparse.ArgumentTypeError(
-                f"expected {what} >= {minimum}, got {text!r}")
+                f"expected {what} {bound}, got {text!r}")
         return value
     return parse
 
@@ -110,10 +111,12 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv=None):
     parser = Parser(description="Train a tiny VAE on 2D points.")
-    parser.add_argument("--beta", type=at_least(0, float, "a finite number"),
-                        default=0.05, help="KL weight (default 0.05)")
-    parser.add_argument("--epochs", type=at_least(1, int, "a whole number"),
-                        default=200, help="epochs (default 200)")
+    parser.add_argument("--beta", default=0.05,
+                        type=between(0, 1000, float, "a finite number"),
+                        help="KL weight, 0 to 1000 (default 0.05)")
+    parser.add_argument("--epochs", default=200,
+                        type=between(1, 100_000, int, "a whole number"),
+                        help="epochs, 1 to 100000 (default 200)")
     args = parser.parse_args(argv)
     torch.manual_seed(SEED)  # data, weights, every eps, the samples
     x = make_data()
