@@ -55,13 +55,13 @@ test-kernels: $(STAMP)  ## every compared block under all 18 CPU settings (ATen 
 
 # Slow and optional, not part of `make test`; each installs what it needs into .cache/ on first use.
 test-arm64: $(STAMP)  ## every block on Linux aarch64 under qemu-user (NEON, SVE256): reports/arm64.json
-	$(PY) -m lessonkit.platforms.others arm64
+	$(PY) -m lessonkit.platforms arm64
 
 test-latest: $(STAMP)  ## every block with the newest torch pip offers: reports/latest.json
-	$(PY) -m lessonkit.platforms.others latest
+	$(PY) -m lessonkit.platforms latest
 
 test-python: $(STAMP)  ## every block under Python 3.13 (Debian trixie, chroot): reports/python.json
-	$(PY) -m lessonkit.platforms.others python
+	$(PY) -m lessonkit.platforms python
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ (or PAGE=docs/x.md) from real runs
 	$(PY) -m pytest $(or $(PAGE),docs) --update-expected

@@ -1,15 +1,13 @@
-"""Code shared by the doc tests and the site build: how a lesson's blocks are read, run, checked.
+"""Runnable lessons: the code shared by the doc tests, the other platforms and the site build.
 
-- `includes`: expands `--8<--` includes with the site's own pymdownx.snippets settings (mkdocs.yml
-  read by MkDocs' load_config), reads section markers, says where the build cache lives.
-- `pages`: finds every fenced block of a page and says what it is (code, file, command, output).
-- `execute`: runs Python source in this process as `python FILE args` would, capturing output.
-- `compare`: compares printed output with an Expected output block, exactly or within a tolerance.
-- `pytest_plugin`: the doc tests (pytest11 entry point): pages and blocks as pytest items.
-- `markdown_docs`, `fences`: pytest-markdown-docs runs the plain Python fences (pytest11 entry
-  point with its documented hooks); what such a fence may be.
-- `report`: the doc tests' record of a run, written by the plugin and read by the hooks.
-- `sources`, `figures`, `notebooks`: the build's fingerprints, figures and notebooks.
-- `reading_time`: a page's reading time and the home page's lesson table, from the pages.
-- `hooks`: the MkDocs hooks (math, downloads, verification notice, placeholders).
+- `engine`: reading a page (`pages`, `fences`, `includes`), running its commands as a reader's
+  terminal does (`runner`: one `python` process per command), the one verdict (`compare`), the
+  records of a run (`report`) and the Expected-output writer (`writer`). It imports none of the
+  packages below.
+- `plugins`: the pytest plugin of the doc tests (`lessons`) and pytest-markdown-docs' hooks
+  (`markdown_docs`), both `pytest11` entry points.
+- `site`: the MkDocs hooks and what they build: figures, notebooks, the verification notice,
+  reading time, lighter code HTML, the palette.
+- `platforms`: the kernel matrix and the other platforms (aarch64, the newest torch, Python 3.13),
+  which run every page through the engine's runner with another interpreter.
 """

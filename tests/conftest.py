@@ -5,6 +5,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported before any pytest run inside this one (pytester): an inner run forgets the modules it
+# imported (a plain Python fence imports torch in-process), and a C extension imported again in
+# the same process crashes it.
+import torch  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,6 +1,6 @@
-"""The comparison (lessonkit.engine.compare) on its own: every verdict and every message a page author
-reads when a block fails, checked word for word. Fast and direct, so that `make mutations` runs
-them against every mutant of the module."""
+"""The comparison (lessonkit.engine.compare) on its own: every verdict and every message a page
+author reads when a block fails, checked word for word. Fast and direct, so that `make mutations`
+runs them against every mutant of the module."""
 
 import pytest
 
@@ -155,3 +155,14 @@ def test_a_diff_makes_trailing_whitespace_and_a_missing_final_newline_visible():
 def test_a_diff_without_invisible_characters_has_no_marks_and_no_legend():
     assert compare.unified_diff("shape X\n", "shape Y\n", "page", "printed") == (
         "--- page\n+++ printed\n@@ -1 +1 @@\n-shape X\n+shape Y\n")
+
+
+def test_under_a_tolerance_a_sign_the_page_does_not_show_is_a_difference():
+    sign = "printed with another sign, which must match exactly"
+    assert reasons("x 0.0012\n", "x +0.0012\n", compare.Tolerance(1)) == [
+        f"printed +0.0012 where the page says 0.0012: {sign}"]
+    assert reasons("x +0.0012\n", "x 0.0012\n", compare.Tolerance(1)) != []
+    assert reasons("x 0.0012\n", "x -0.0012\n", compare.Tolerance(1)) == [
+        f"printed -0.0012 where the page says 0.0012: {sign}"]
+    assert reasons("x 0.0000\n", "x +0.0000\n", compare.Tolerance(1)) != []
+    assert reasons("x -0.0012\n", "x -0.0013\n", compare.Tolerance(0.001)) == []

@@ -12,8 +12,7 @@ import textwrap
 import mkdocs.contrib.search  # noqa: F401
 import pytest
 
-from lessonkit.engine import compare, pages, report
-from lessonkit.engine.execute import run_file, run_source
+from lessonkit.engine import compare, pages, report, runner
 from tests.conftest import page_runner
 
 pytest_plugins = ["pytester"]
@@ -232,10 +231,11 @@ def test_an_exception_in_a_snippet_names_the_snippet_line(lessons):
     result = lessons(page)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "page.md:5: the block raised an exception",
+        "page.md:5: the block (`python broken.py`) exited with status 1, the page expects 0.*",
+        "ZeroDivisionError: division by zero",
+        "In the page's files:",
         "  snips/broken.py:5 (broken.py line 5, shown at page.md:1), in <module>",
         "  snips/broken.py:2 (broken.py line 2, shown at page.md:1), in divide",
-        "ZeroDivisionError: division by zero",
     ])
 
 
@@ -334,8 +334,9 @@ def test_warnings_match_a_fresh_interpreter_on_every_run(tmp_path):
     fresh = subprocess.run([sys.executable, "-u", "warns.py"], cwd=tmp_path, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={}).stdout
     assert "UserWarning: once per location" in fresh  # the check below compares something
-    assert run_file(script).output == fresh
-    assert run_file(script).output == fresh
+    python = runner.Interpreter((sys.executable,))
+    assert runner.run(["warns.py"], tmp_path, python).output == fresh
+    assert runner.run(["warns.py"], tmp_path, python).output == fresh
 
 
 def test_a_type_error_runs_the_block_once(lessons, pytester):
@@ -348,14 +349,15 @@ def test_a_type_error_runs_the_block_once(lessons, pytester):
     assert len(report.read(pytester.path / "reports" / "doctests.json").blocks) == 1
 
 
-def test_each_block_starts_from_the_same_torch_seed(lessons):
-    # The first block draws, then seeds; the next must draw from the same fresh state again.
+def test_each_command_starts_torch_from_its_own_seed_as_a_new_process_does(lessons):
+    # torch seeds a new process from the OS: the second command draws other numbers, however
+    # the first one left its generator (the in-process runner restored one seed for all).
     page = ('```{.python title="first.py"}\nimport torch\n\n'
             'open("first.txt", "w").write(str(torch.rand(3)))\ntorch.manual_seed(0)\n```\n\n'
             '```bash\npython first.py\n```\n\n'
             '```{.python title="second.py"}\nimport torch\n\n'
             'print(open("first.txt").read() == str(torch.rand(3)))\n```\n\n'
-            '```bash\npython second.py\n```\n\n```{.text title="Expected output"}\nTrue\n```\n')
+            '```bash\npython second.py\n```\n\n```{.text title="Expected output"}\nFalse\n```\n')
     lessons(page).assert_outcomes(passed=2)
 
 
@@ -462,5 +464,6 @@ def test_the_report_reads_back_what_was_written(tmp_path):
 
 
 def test_a_block_runs_in_a_fresh_namespace_with_its_arguments(tmp_path):
-    result = run_source("import sys\nprint(sys.argv, __name__)\n", "x.py", tmp_path, ["--a", "1"])
-    assert (result.output, result.exit_code) == ("['x.py', '--a', '1'] __main__\n", 0)
+    (tmp_path / "x.py").write_text("import sys\nprint(sys.argv, __name__)\n")
+    result = runner.run(["x.py", "--a", "1"], tmp_path, runner.Interpreter((sys.executable,)))
+    assert (result.output, result.status) == ("['x.py', '--a', '1'] __main__\n", 0)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lessonkit.engine.execute import run_file
+from lessonkit.engine import runner
 from tests.conftest import ROOT
 
 SNIPPETS = ROOT / "snippets"
@@ -27,7 +27,8 @@ def figures():
 
 
 def test_training_curves_figure_draws_the_numbers_the_lab_prints(figures):
-    printed = PRINTED.findall(run_file(SNIPPETS / "tiny_vae_2d.py").output)
+    lab = runner.run(["tiny_vae_2d.py"], SNIPPETS, runner.Interpreter((sys.executable,)))
+    printed = PRINTED.findall(lab.output)
     assert [int(epoch) for epoch, *_ in printed] == [1, 50, 100, 200]
     figure = figures.training_curves()
     recon, kl, loss = (line.get_ydata() for line in figure.axes[0].get_lines())

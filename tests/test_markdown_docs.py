@@ -2,11 +2,12 @@
 fence is judged by exactly one of the two. Fixture pages, run as `make test` runs the lessons
 (`pytest --markdown-docs --markdown-docs-syntax=superfences`), in a pytest run inside this one."""
 
+import sys
+
 import mkdocs.contrib.search  # noqa: F401
 import pytest
-import torch
 
-from lessonkit.engine import replay, report
+from lessonkit.engine import report, runner
 from lessonkit.platforms import matrix
 from tests.conftest import FIXTURE_MKDOCS_YML, page_runner
 
@@ -89,14 +90,16 @@ def test_a_fence_sees_the_files_the_page_has_shown_above_it(run_page):
     result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'helper'"])
 
 
-def test_a_fence_leaves_torch_random_state_as_it_found_it(run_page):
-    fence = ("```python\nimport torch\n\ntorch.manual_seed(5)\n"
-             "assert torch.rand(3).shape == (3,)\n```\n")
-    torch.manual_seed(12345)
-    expected = torch.rand(3)
-    torch.manual_seed(12345)
-    run_page(fence, *MARKDOWN_DOCS).assert_outcomes(passed=1)
-    assert torch.equal(torch.rand(3), expected)
+def test_a_fence_runs_in_the_page_folder_after_the_commands_above_it(run_page):
+    """A reader pastes the fence into a REPL in their one folder, after running the commands
+    above it: it reads what they wrote. A fence above the command does not see it yet."""
+    writes = ('```{.python title="write.py"}\nopen("made.txt", "w").write("7")\n```\n\n'
+              "```bash\npython write.py\n```\n\n")
+    reads = '```python\nassert open("made.txt").read() == "7"\n```\n\n'
+    run_page(writes + reads, *MARKDOWN_DOCS).assert_outcomes(passed=2)
+    result = run_page(reads + writes, *MARKDOWN_DOCS)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*FileNotFoundError*made.txt*"])
 
 
 def test_pytest_markdown_docs_runs_no_block_that_lessonkit_owns(run_page, pytester):
@@ -160,17 +163,18 @@ def test_the_kernel_matrix_lists_python_fences_and_fails_one_that_writes():
     assert quiet["status"] == "identical" and quiet["kind"] == "python"
     loud = matrix.block_verdict(block, {"a": {"output": "tensor([1.])\n", "exit_codes": [0]}})
     assert loud["status"] == "differs"
-    assert loud["problems"]["a"] == ["the block printed 1 line(s) but no Expected output block "
-                                     "follows it, so nobody checks them"]
+    assert loud["problems"]["a"] == [{"kind": "unchecked output", "text": (
+        "the block printed 1 line(s) but no Expected output block follows it, so nobody checks "
+        "them")}]
     raised = matrix.block_verdict(block, {"a": {"error": "AssertionError: "}})
     text = matrix.describe([{"page": "docs/p.md", "blocks": [quiet, raised]}])
     assert text.splitlines() == ["docs/p.md:5: Python fence, passed",
                                  "docs/p.md:5: Python fence, FAILED", "    a: AssertionError: "]
 
 
-def test_the_kernel_matrix_replay_fails_a_fence_printing_through_an_import(tmp_path):
+def test_the_kernel_matrix_fails_a_fence_printing_through_an_import(tmp_path):
     """pytest-markdown-docs cannot see this print (it turns capture off around a fence); the
-    engine's runner, replaying every fence for the matrix and the other platforms, can."""
+    engine's runner, pasting every fence into a REPL for the matrix and the other platforms, can."""
     (tmp_path / "mkdocs.yml").write_text(FIXTURE_MKDOCS_YML)
     (tmp_path / "docs").mkdir()
     (tmp_path / "snips").mkdir()
@@ -181,7 +185,8 @@ def test_the_kernel_matrix_replay_fails_a_fence_printing_through_an_import(tmp_p
         '```bash\npython main.py\n```\n\n```{.text title="Expected output"}\nhello\n```\n\n'
         "```python\nfrom loud import shout\n\nshout()\n```\n")
     data = matrix.bundle([tmp_path / "page.md"], tmp_path / "mkdocs.yml", tmp_path)
-    verdicts = matrix.verdicts(data, {"here": replay.replay(data)})
+    here = matrix.run(data, [("here", runner.Interpreter((sys.executable,)))])
+    verdicts = matrix.verdicts(data, here)
     assert matrix.describe(verdicts).splitlines() == [
         "page.md:11: identical", "page.md:19: Python fence, FAILED",
         "    here: the block printed 1 line(s) but no Expected output block follows it, so "

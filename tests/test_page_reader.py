@@ -96,7 +96,7 @@ def test_runnable_describes_what_the_runner_needs():
     page = pages.read_page(FILE + RUN + "```{.python continuation}\nassert True\n```\n")
     assert pages.runnable(page.blocks[1]) == {
         "kind": "shell", "line": 4, "code": "python lab.py\n", "commands": [["lab.py"]],
-        "continuation": False, "files": {"lab.py": "print(1)\n"}}
+        "continuation": False, "timeout": None, "files": {"lab.py": "print(1)\n"}}
     assert (page.blocks[2].kind, page.blocks[2].error) == (
         "invalid", "a continuation block with no Python block before it")
     page = pages.read_page("```python\nx = 1\n```\n```{.python continuation}\nassert x == 1\n```\n")

@@ -1,6 +1,6 @@
 """aarch64 and newest-torch runs are judged against the page itself (no torch or qemu needed)."""
 
-from lessonkit.platforms import others as platforms
+from lessonkit.platforms import common, matrix
 
 BUNDLE = {"pages": [{"page": "docs/a.md", "fingerprint": "f1", "blocks": [
     {"line": 3, "kind": "python", "commands": [], "exit": 0,
@@ -17,9 +17,9 @@ def result(*outputs, error=None):
 
 
 def test_runs_that_agree_with_each_other_but_not_the_page_are_within_tolerance():
-    page = platforms._page_as_run(BUNDLE)
+    page = common.page_as_run(BUNDLE)
     assert page["pages"][0]["blocks"][1] == {"output": "ok\n", "exit_codes": [0]}
-    record = platforms.matrix.verdicts(BUNDLE, {"neon": result("kl=0.6657\n", "ok\n"),
+    record = matrix.verdicts(BUNDLE, {"neon": result("kl=0.6657\n", "ok\n"),
                                                 "sve": result("kl=0.6657\n", "ok\n"),
                                                 "the page": page})
     first, second = record[0]["blocks"]
@@ -28,14 +28,24 @@ def test_runs_that_agree_with_each_other_but_not_the_page_are_within_tolerance()
                                              "kl=0.6656": ["the page"]}
 
 
-def test_report_mode_fails_only_on_errors_and_exit_statuses():
-    record = {"pages": platforms.matrix.verdicts(BUNDLE, {
-        "new": result("kl=0.7\n", "ok\n"), "the page": platforms._page_as_run(BUNDLE)})}
-    assert platforms.failures(record, strict=True) == ["docs/a.md:3"]
-    assert platforms.failures(record, strict=False) == []
-    record = {"pages": platforms.matrix.verdicts(BUNDLE, {
+def test_report_mode_fails_only_on_errors_time_outs_and_exit_statuses():
+    record = {"pages": matrix.verdicts(BUNDLE, {
+        "new": result("kl=0.7\n", "ok\n"), "the page": common.page_as_run(BUNDLE)})}
+    assert common.failures(record, strict=True) == ["docs/a.md:3"]
+    assert common.failures(record, strict=False) == []
+    record = {"pages": matrix.verdicts(BUNDLE, {
         "new": result("kl=0.6656\n", "", error="RuntimeError: boom")})}
-    assert platforms.failures(record, strict=False) == ["docs/a.md:9"]
+    assert common.failures(record, strict=False) == ["docs/a.md:9"]
+    timed_out = result("kl=0.6656\n", "")
+    timed_out["pages"][0]["blocks"][1]["timed_out"] = ["python lab.py"]
+    record = {"pages": matrix.verdicts(BUNDLE, {"new": timed_out})}
+    assert common.failures(record, strict=False) == ["docs/a.md:9"]
+    # Judged by the failures' kinds, not their words: an output that differs whose text reads
+    # like an error is still only reported.
+    reworded = {"pages": [{"page": "docs/a.md", "blocks": [{"line": 3, "problems": {"new": [
+        {"kind": "output differs", "text": "exited with status 1"}]}}]}]}
+    assert common.failures(reworded, strict=False) == []
+    assert common.failures(reworded, strict=True) == ["docs/a.md:3"]
 
 
 def test_the_platform_runs_install_every_package_of_every_pages_install_line(tmp_path):
@@ -45,7 +55,7 @@ def test_the_platform_runs_install_every_package_of_every_pages_install_line(tmp
     (tmp_path / "docs" / "b.md").write_text(
         "```text\npip install torch==2.13.0 numpy==2.4.6 scikit-learn==1.9.1\n```\n")
     (tmp_path / "docs" / "index.md").write_text("# no install line\n")
-    wanted = platforms.page_requirements(tmp_path)
+    wanted = common.page_requirements(tmp_path)
     assert wanted == ["torch==2.13.0", "numpy==2.4.6", "scikit-learn==1.9.1"]
-    assert platforms.newest(wanted) == ["torch", "numpy", "scikit-learn"]
-    assert "scikit-learn==1.9.1" in platforms.page_requirements()  # this site's digits lesson
+    assert common.newest(wanted) == ["torch", "numpy", "scikit-learn"]
+    assert "scikit-learn==1.9.1" in common.page_requirements()  # this site's digits lesson

@@ -8,8 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from lessonkit.engine import compare, pages
-from lessonkit.plugins.lessons import PageRun, _rewrite_expected
+from lessonkit.engine import compare, pages, writer
 
 # Hundreds of examples in `make test`; `make mutations` runs these tests once per mutant, and
 # asks for fewer (LESSONKIT_EXAMPLES).
@@ -120,10 +119,8 @@ def test_update_mode_round_trips_any_printable_output(tmp_path, printed, nested,
     page = pages.read_page(path.read_text(encoding="utf-8"))  # as the plugin reads it
     shell = next(block for block in page.blocks if block.kind == "shell")
     verdict = compare.judge(printed, [0], ["python lab.py"], shell.expected.code)
-    run = PageRun(path, "page.md", page, Path(tmp_path))
-    if verdict.output_differs:
-        run.updates[shell.expected.line] = (shell.expected, verdict.output)
-    _rewrite_expected(run)
+    updates = [(shell.expected, verdict.output)] if verdict.output_differs else []
+    writer.rewrite(path, path.read_bytes().decode(), updates)
     written = path.read_bytes().decode()
     again = pages.read_page(path.read_text(encoding="utf-8"))
     shell_again = next(block for block in again.blocks if block.kind == "shell")

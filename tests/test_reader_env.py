@@ -1,16 +1,14 @@
 """The lessons as a reader runs them: a new venv holding only what the page says to install, the
-files copied from the built page into an empty folder, one fresh `python` per command, and stdout
-and stderr together as a terminal shows them.
+files copied from the built page into an empty folder, one `python` per command on a terminal,
+through the doc tests' own runner and verdict.
 
-The doc tests run the same blocks faster, in one process with the project's own environment; this
-test catches what that cannot see: a package the page forgot to mention (or one whose absence makes
-torch warn), output that only a fresh process prints.
+The doc tests run the same commands with the project's own venv; this test catches what that
+cannot see: a package the page forgot to mention (or one whose absence makes torch warn), a file
+the built page shows otherwise than the doc tests ran it.
 """
 
 import functools
 import hashlib
-import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.engine import compare, execute, includes, pages
+from lessonkit.engine import compare, includes, pages, runner
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,37 +69,22 @@ def shown_files(html: str, page: pages.Page) -> dict:
     return {block.line: text for block, text in zip(file_blocks, shown, strict=True)}
 
 
-def reader_env(python: Path) -> dict:
-    """A reader's terminal: no project on the path, no knobs of ours, output not buffered,
-    bytecode written (Python's default)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def run_as_reader(page: pages.Page, name: str, texts: dict, folder: Path, env: dict) -> list:
+def run_as_reader(page: pages.Page, name: str, texts: dict, folder: Path,
+                  python: runner.Interpreter) -> list:
     """Every command block of `page` run as a reader runs it: one folder, which receives each file
-    (`texts`: file block line -> text) where the page shows it, one fresh `python` per command,
-    judged by the doc tests' verdict. Returns the failures, one message each."""
+    (`texts`: file block line -> text) where the page shows it, one `python` per command on a
+    terminal, judged by the doc tests' verdict. Returns the failures, one message each."""
     failures, saved = [], {}
     for block in page.blocks:
-        if block.kind != "shell":
+        if block.kind != pages.Kind.SHELL:
             continue
-        execute.save_files(folder, {file: texts[shown.line] for file, shown in block.files.items()},
-                           saved)
-        printed, codes = "", []
-        for argv in block.commands:
-            done = subprocess.run(["python", *argv], cwd=folder, env=env, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
-            printed += done.stdout
-            codes.append(done.returncode)
+        files = {file: texts[shown.line] for file, shown in block.files.items()}
+        done = runner.run_block({**pages.runnable(block), "files": files}, folder, saved, python)
         expected = block.expected
-        verdict = compare.judge(printed, codes, [shlex.join(["python", *argv])
-                                                 for argv in block.commands],
+        verdict = compare.judge(done.output, done.exit_codes, done.commands,
                                 expected.code if expected else None,
-                                expected.tolerance if expected else None, block.exit_status)
+                                expected.tolerance if expected else None, block.exit_status,
+                                done.timed_out)
         if not verdict.passed:
             failures.append(f"{name}:{block.line}: {'; '.join(verdict.reasons)}. A reader sees\n"
                             f"{verdict.output}" + (f"the page says\n{expected.code}"
@@ -116,7 +99,7 @@ def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_
     html_page = built_site / path.relative_to(ROOT / "docs").with_suffix("") / "index.html"
     texts = shown_files(html_page.read_text(encoding="utf-8"), page)
     failures = run_as_reader(page, str(path.relative_to(ROOT)), texts, tmp_path,
-                             reader_env(python))
+                             runner.Interpreter((str(python),)))
     assert not failures, "\n\n".join(failures)
 
 
@@ -132,26 +115,19 @@ def test_every_python_fence_pasted_into_a_readers_repl_prints_nothing(path, tmp_
     line ends a compound statement and a bare expression shows its value. It must print nothing:
     no echoed value, no traceback (pytest-markdown-docs runs it with exec, which shows neither)."""
     page = read(path)
-    python = reader_python(install_requirements(page))
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    python = runner.Interpreter((str(reader_python(install_requirements(page))),))
     failures, chain = [], ""
     for block in page.blocks:
-        if block.kind != "python":
+        if block.kind != pages.Kind.PYTHON:
             continue
         chain = (chain if "continuation" in block.attrs else "") + block.code + "\n\n"
         folder = tmp_path / f"line{block.line}"
         folder.mkdir()
-        for name, file_block in block.files.items():
-            (folder / name).write_text(includes.without_markers(file_block.code),
-                                       encoding="utf-8")
-        done = subprocess.run([str(python), "-q", "-i"], input=chain, cwd=folder, env=env,
-                              text=True, capture_output=True, timeout=600)
-        # The REPL writes its prompts to stderr; anything else there is a traceback.
-        errors = re.sub(r"(>>> |\.\.\. )", "", done.stderr).strip()
-        if done.stdout or errors:
+        runner.save_files(folder, pages.runnable(block)["files"], {})
+        done = runner.run_fence(chain, folder, python)
+        if done.output or done.status != 0:
             failures.append(f"{path.relative_to(ROOT)}:{block.line}: the REPL showed\n"
-                            f"{done.stdout}{errors}")
+                            f"{done.output}")
     assert not failures, "\n\n".join(failures)
 
 
@@ -167,7 +143,8 @@ def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it
             '<code>python lab.py</code>'
             '<span class="filename">lab.py</span><code>print(2)\n</code>')
     texts = shown_files(html, page)
-    assert run_as_reader(page, "page.md", texts, tmp_path, reader_env(Path(sys.executable))) == []
+    here = runner.Interpreter((sys.executable,))
+    assert run_as_reader(page, "page.md", texts, tmp_path, here) == []
     # The same page claiming the first version's output after the second fails.
     wrong = pages.read_page(page_text := "".join(
         ['```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n',
@@ -177,4 +154,4 @@ def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it
         lambda text: text)
     (tmp_path / "wrong").mkdir()
     assert page_text and run_as_reader(wrong, "page.md", shown_files(html, wrong),
-                                       tmp_path / "wrong", reader_env(Path(sys.executable)))
+                                       tmp_path / "wrong", runner.Interpreter((sys.executable,)))

@@ -1,7 +1,9 @@
-"""The kernel matrix and the platform runs replay a page as a reader saves its files: a command
+"""The kernel matrix and the platform runs run a page as a reader saves its files: a command
 runs the version of a file shown above it, also when a later block replaces that file."""
 
-from lessonkit.engine import replay
+import sys
+
+from lessonkit.engine import runner
 from lessonkit.platforms import matrix
 
 PAGE = """\
@@ -40,5 +42,5 @@ def test_each_command_runs_the_versions_in_effect_where_it_stands(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "page.md").write_text(PAGE, encoding="utf-8")
     data = matrix.bundle([tmp_path / "docs" / "page.md"], root=tmp_path)
-    first, second = replay.replay(data)["pages"][0]["blocks"]
+    first, second = matrix.run_page(data["pages"][0], runner.Interpreter((sys.executable,)))
     assert (first["output"], second["output"]) == ("first\n", "second\n")

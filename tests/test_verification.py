@@ -40,8 +40,10 @@ def test_a_declared_tolerance_covers_the_spread():
 def test_an_error_or_a_wrong_exit_status_differs():
     verdict = matrix.block_verdict(BLOCK, {"a": {"error": "RuntimeError: boom"},
                                            "b": {"output": "kl=0.6656\n", "exit_codes": [1]}})
-    assert verdict["problems"] == {"a": ["RuntimeError: boom"], "b": [
-        "the block (`command 1`) exited with status 1, the page expects 0"]}
+    assert verdict["problems"] == {
+        "a": [{"kind": "error", "text": "RuntimeError: boom"}],
+        "b": [{"kind": "exit status",
+               "text": "the block (`command 1`) exited with status 1, the page expects 0"}]}
 
 
 def test_changed_text_has_no_deviation():

@@ -1,8 +1,10 @@
 """The exercise walkthroughs' claims, checked against real runs (not against the page's numbers)."""
 
+import sys
+
 import pytest
 
-from lessonkit.engine.execute import run_file
+from lessonkit.engine import runner
 from tests.conftest import ROOT
 
 SNIPPETS = ROOT / "snippets"
@@ -40,7 +42,8 @@ def test_walkthrough_claim_holds(claims, number):
 def test_the_lab_rejects_bad_arguments_with_one_line_and_status_2():
     for args in (["--beta", "-1"], ["--beta", "nan"], ["--beta", "inf"], ["--epochs", "0"],
                  ["--beta", "abc"], ["--epochs", "1.5"]):
-        result = run_file(SNIPPETS / "tiny_vae_2d.py", args)
-        assert result.exit_code == 2, args
+        result = runner.run(["tiny_vae_2d.py", *args], SNIPPETS,
+                            runner.Interpreter((sys.executable,)))
+        assert result.status == 2, args
         assert result.output.count("\n") == 1 and "Traceback" not in result.output, args
         assert repr(args[1]) in result.output, args

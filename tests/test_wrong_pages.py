@@ -1,23 +1,20 @@
 """Pages that are wrong for a reader, and the engine's verdict on them: each test here failed
-against the engine before the single runner (lessonkit.engine.execute.run_block) and the single verdict
-(lessonkit.engine.compare.judge), and names the case of issue 15 it pins.
-
-Tests of saved files turn bytecode writing on themselves: this machine exports
-PYTHONDONTWRITEBYTECODE=1, which hides stale bytecode; readers' machines and CI's do not.
+against an earlier engine, and names the case it pins. Commands run as new processes
+(lessonkit.engine.runner) with a reader's terminal environment: bytecode is written, as on
+readers' machines (this one exports PYTHONDONTWRITEBYTECODE=1, which the runner drops).
 """
 
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from lessonkit.engine import compare, execute, pages, replay, report
+from lessonkit.engine import compare, pages, report, runner
 from lessonkit.platforms import matrix
+from lessonkit.plugins import lessons as lessons_plugin
 from tests import test_engine
-from tests.test_reader_env import reader_env, run_as_reader
+from tests.test_reader_env import run_as_reader
 
 pytest_plugins = ["pytester"]
 PAGE = test_engine.PAGE
@@ -37,12 +34,6 @@ def output(text: str, attrs: str = "") -> str:
     return f'```{{.text title="Expected output"{attrs}}}\n{text}```\n\n'
 
 
-@pytest.fixture
-def bytecode_on(monkeypatch):
-    """Python's default, which this machine's PYTHONDONTWRITEBYTECODE=1 turns off."""
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-
-
 # -- a helper saved again, imported by the next command --------------------------------------
 
 HELPER_PAGE = (
@@ -52,20 +43,20 @@ HELPER_PAGE = (
     + command("python main.py") + output("SECOND\n"))
 
 
-def test_a_helper_saved_again_is_imported_afresh_with_bytecode_on(lessons, bytecode_on):
+def test_a_helper_saved_again_is_imported_afresh_with_bytecode_on(lessons):
     lessons(HELPER_PAGE.replace("SECOND", "2")).assert_outcomes(passed=2)
     lessons(HELPER_PAGE.replace("SECOND", "1")).assert_outcomes(passed=1, failed=1)
 
 
-def test_saving_a_file_again_drops_its_cached_bytecode(tmp_path, bytecode_on):
-    saved = {}
-    execute.save_files(tmp_path, {"helper.py": "VALUE = 1\n"}, saved)
-    assert execute.run_source("import helper\nprint(helper.VALUE)\n", "m.py", tmp_path).output \
-        == "1\n"
+def test_a_file_saved_again_in_the_same_second_is_not_taken_from_stale_bytecode(tmp_path):
+    saved, python = {}, runner.Interpreter((sys.executable,))
+    (tmp_path / "m.py").write_text("import helper\nprint(helper.VALUE)\n")
+    runner.save_files(tmp_path, {"helper.py": "VALUE = 1\n"}, saved)
+    assert runner.run(["m.py"], tmp_path, python).output == "1\n"
     assert list((tmp_path / "__pycache__").glob("helper.*.pyc"))  # bytecode was written
-    execute.save_files(tmp_path, {"helper.py": "VALUE = 2\n"}, saved)
-    assert execute.run_source("import helper\nprint(helper.VALUE)\n", "m.py", tmp_path).output \
-        == "2\n"
+    # Same size, within the same second: Python's cache check alone would keep the old code.
+    runner.save_files(tmp_path, {"helper.py": "VALUE = 2\n"}, saved)
+    assert runner.run(["m.py"], tmp_path, python).output == "2\n"
 
 
 # -- output lines that look like containers, fences or carriage returns ----------------------
@@ -170,7 +161,8 @@ def test_what_a_fresh_python_prints_is_what_the_runner_captures(tmp_path):
                       "sys.__stdout__.write('d\\n')\n")
     fresh = subprocess.run([sys.executable, "-u", "raw.py"], cwd=tmp_path, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout
-    assert execute.run_file(script).output == fresh == "a\nb\nc\nd\n"
+    assert runner.run(["raw.py"], tmp_path, runner.Interpreter((sys.executable,))).output \
+        == fresh == "a\nb\nc\nd\n"
 
 
 # -- tolerance ---------------------------------------------------------------------------------
@@ -289,33 +281,34 @@ SAME_VERDICT = {
 def test_doc_tests_kernel_matrix_and_reader_give_the_same_verdict(case, lessons, pytester,
                                                                   monkeypatch, tmp_path):
     text, setting, passes = SAME_VERDICT[case]
-    for name, value in setting.items():
-        monkeypatch.setenv(name, value)
+    # One interpreter with the case's setting for the three (the matrix's configurations, a
+    # platform's or a reader's differ in just this way).
+    python = runner.Interpreter((sys.executable,), setting)
+    monkeypatch.setattr(lessons_plugin, "DOCTEST_PYTHON", python)
     doc_tests = lessons(text).ret == 0
     page = pages.read_page(text)
-    # The kernel matrix: its bundle replayed (in this interpreter, under the same setting).
     data = matrix.bundle([pytester.path / "page.md"], pytester.path / "mkdocs.yml",
                          pytester.path)
-    result = replay.replay(data)
-    report_ = matrix.verdicts(data, {"this setting": result})
+    report_ = matrix.verdicts(data, matrix.run(data, [("this setting", python)]))
     matrix_ok = all(block["status"] != "differs" for block in report_[0]["blocks"])
-    # The reader: one fresh `python` per command.
-    env = {**reader_env(Path(sys.executable)), **setting}
     texts = {block.line: block.code for block in page.blocks if block.filename}
-    reader_ok = not run_as_reader(page, "page.md", texts, tmp_path, env)
+    reader_ok = not run_as_reader(page, "page.md", texts, tmp_path, python)
     assert (doc_tests, matrix_ok, reader_ok) == (passes, passes, passes)
 
 
-def test_the_replay_writes_each_file_where_the_page_shows_it():
+def test_the_matrix_writes_each_file_where_the_page_shows_it():
     text = SAME_VERDICT["a file replaced between two commands"][0]
     page = pages.read_page(text)
     blocks = [{**pages.runnable(b), "exit": b.exit_status} for b in page.blocks if b.runs]
-    result = replay.replay({"pages": [{"page": "p.md", "fingerprint": "", "blocks": blocks}]})
-    assert [b["output"] for b in result["pages"][0]["blocks"]] == ["first\n", "second\n"]
+    records = matrix.run_page({"blocks": blocks}, runner.Interpreter((sys.executable,)))
+    assert [b["output"] for b in records] == ["first\n", "second\n"]
 
 
-def test_the_runner_leaves_the_environment_as_it_found_it(tmp_path):
-    before = dict(os.environ)
-    execute.run_source("import os\nos.environ['X_LEAK'] = '1'\nos.environ.pop('HOME', None)\n",
-                       "x.py", tmp_path)
-    assert dict(os.environ) == before
+def test_a_command_never_sees_the_test_process_environment(lessons, monkeypatch):
+    monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    monkeypatch.setenv("LESSON_SECRET", "leaked")
+    page = (fenced("env.py", "import os\n\nprint(sorted(set(os.environ) & {'PYTHONUNBUFFERED', "
+                             "'PYTHONDONTWRITEBYTECODE', 'LESSON_SECRET', 'PYTEST_CURRENT_TEST'}))"
+                             "\n")
+            + command("python env.py") + output("[]\n"))
+    lessons(page).assert_outcomes(passed=1)

@@ -1,8 +1,9 @@
 """Judge a block's run against its page: exit statuses, the Expected output, exactly or numbers
 within a declared tolerance. `judge` is the one verdict of the doc tests, the kernel matrix, the
-other platforms and the reader's environment. Standard library only (it runs in every replay)."""
+other platforms and the reader's environment. Standard library only."""
 
 import difflib
+import enum
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Tolerance:
             return f"{kind}, which must match exactly"
         if _shape(expected) != _shape(printed):
             return "printed with another precision, which must match exactly"
+        if _sign(expected) != _sign(printed) and not _negative_zero(expected, printed):
+            return "printed with another sign, which must match exactly"
         page, run = float(expected), float(printed)
         if not (math.isfinite(page) and math.isfinite(run)):
             return "too large for a float, so it must match exactly"
@@ -49,6 +52,16 @@ def _is_version(token: str) -> bool:
 
 def _is_decimal(token: str) -> bool:
     return not _is_version(token) and any(mark in token for mark in ".eE")
+
+
+def _sign(token: str) -> str:
+    return token[0] if token[0] in "+-" else ""
+
+
+def _negative_zero(expected: str, printed: str) -> bool:
+    """-0.0000 against 0.0000: one number, zero (a mean that rounds to zero prints a minus sign
+    on some CPUs). A "+" is always a difference, and so is the sign of any other number."""
+    return "+" not in expected + printed and float(expected) == float(printed) == 0
 
 
 def _shape(token: str) -> tuple:
@@ -77,6 +90,17 @@ def parse_exit(text: str) -> int:
     return int(text)
 
 
+def parse_timeout(text: str) -> float:
+    """The `timeout="..."` attribute of a code block: seconds each command may run, > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f'timeout="{text}": the time limit must be a number of seconds above 0')
+    return value
+
+
 def mismatch(expected: str, printed: str, tolerance: "Tolerance | float | None" = None
              ) -> list[str]:
     """Why `printed` does not match `expected`: an empty list when it does.
@@ -101,43 +125,80 @@ def mismatch(expected: str, printed: str, tolerance: "Tolerance | float | None" 
     return reasons
 
 
+class Failure(enum.Enum):
+    """Why a run fails its page, as data: runners and reports filter on this, never on text."""
+
+    EXIT_STATUS = "exit status"  # a command exited otherwise than the page says
+    TIMED_OUT = "timed out"  # a command outlived its time limit
+    UNCHECKED = "unchecked output"  # printed lines and no Expected output after them
+    OUTPUT = "output differs"  # the Expected output does not match (update mode rewrites it)
+    ERROR = "error"  # the runner could not run the block at all
+
+
+class Reason(str):
+    """One reason a run fails: its text, as messages show it, and its `kind` (a Failure)."""
+
+    kind: Failure
+
+    def __new__(cls, kind: Failure, text: str):
+        reason = super().__new__(cls, text)
+        reason.kind = kind
+        return reason
+
+
 @dataclass
 class Verdict:
     """What a block's run proves against its page: passed when `reasons` is empty."""
 
     output: str  # what the block printed, its last line ended as a fenced block ends it
-    reasons: list[str] = field(default_factory=list)
-    output_differs: bool = False  # the failure is the Expected output (update mode rewrites it)
+    reasons: list[Reason] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return not self.reasons
 
+    @property
+    def output_differs(self) -> bool:
+        """Only the Expected output is wrong: the update mode may rewrite it."""
+        return bool(self.reasons) and all(r.kind is Failure.OUTPUT for r in self.reasons)
+
 
 def judge(printed: str, exit_codes: list[int], commands: list[str], expected: "str | None",
-          tolerance: "Tolerance | None" = None, exit_status: int = 0) -> Verdict:
-    """The verdict on one run of a block: every command (`commands`, as the page writes them)
-    exited with `exit_status`; what it printed is the Expected output `expected`, or nothing when
-    the page shows none (printed lines nobody checks fail)."""
+          tolerance: "Tolerance | None" = None, exit_status: int = 0,
+          timed_out: "list[str] | None" = None) -> Verdict:
+    """The verdict on one run of a block: no command (`commands`, as the page writes them)
+    outlived its time limit (`timed_out`), every one exited with `exit_status`, and what they
+    printed is the Expected output `expected`, or nothing when the page shows none (printed
+    lines nobody checks fail)."""
     if printed and not printed.endswith("\n"):
         # A fenced block always ends its last line: it cannot show an output that does not.
         printed += "\n"
     verdict = Verdict(printed)
+    for command in timed_out or []:
+        verdict.reasons.append(Reason(
+            Failure.TIMED_OUT, f"`{command}` was still running at its time limit (waiting for "
+            "typed input the page does not give, or too slow: a block may raise the limit with "
+            'timeout="SECONDS"); it was stopped with everything it started'))
+    if verdict.reasons:
+        return verdict
     for number, (command, code) in enumerate(zip(commands, exit_codes, strict=True), 1):
         if code != exit_status:
             which = f"command {number} of {len(commands)}" if len(commands) > 1 else "the block"
-            verdict.reasons.append(f"{which} (`{command}`) exited with status {code}, the page "
-                                   f"expects {exit_status}")
+            verdict.reasons.append(Reason(
+                Failure.EXIT_STATUS,
+                f"{which} (`{command}`) exited with status {code}, the page expects "
+                f"{exit_status}"))
     if verdict.reasons:
         return verdict
     if expected is None:
         if printed:
-            verdict.reasons.append(
+            verdict.reasons.append(Reason(
+                Failure.UNCHECKED,
                 f"the block printed {len(printed.splitlines())} line(s) but no Expected output "
-                "block follows it, so nobody checks them")
+                "block follows it, so nobody checks them"))
         return verdict
-    verdict.reasons = mismatch(expected, printed, tolerance)
-    verdict.output_differs = bool(verdict.reasons)
+    verdict.reasons = [Reason(Failure.OUTPUT, text)
+                       for text in mismatch(expected, printed, tolerance)]
     return verdict
 
 

@@ -2,9 +2,9 @@
 
 A plain fence (` ```python `, ` ```{.python continuation} `) holds a few statements a reader pastes
 into a Python REPL started in the folder of the files the page has shown so far. It checks itself
-with `assert` and prints nothing: pytest-markdown-docs runs it (lessonkit.plugins.markdown_docs) and cannot
-see what it prints. Code whose output the reader should see is a file and a command, whose
-Expected output lessonkit compares. Standard library only: the page reader imports it.
+with `assert` and prints nothing: pytest-markdown-docs runs it and cannot see what it prints.
+Code whose output the reader should see is a file and a command, whose Expected output lessonkit
+compares. Standard library only: the page reader imports it.
 """
 
 import ast
@@ -19,11 +19,11 @@ _WRITERS = {"print", "pprint", "pprint.pprint", "sys.stdout.write", "sys.stderr.
 
 def option_problem(attrs: dict) -> str:
     """Why a fence's options are not allowed, or "". The kernel matrix and the other platforms
-    replay every fence without pytest (no fixtures there), and a block runs once (no retries)."""
+    paste every fence into a REPL (no pytest fixtures there), and a block runs once (no retries)."""
     for name in attrs:
         if name.startswith(("fixture:", "retry:", "runner:")):
             return (f"`{name}`: a plain Python fence takes no fixture, retry or runner (the kernel "
-                    "matrix replays it without pytest, and a block runs once); it may be a "
+                    "matrix pastes it into a REPL, and a block runs once); it may be a "
                     "`continuation`")
     return ""
 
@@ -32,7 +32,7 @@ def printing(code: str, fence_line: int) -> str:
     """Why `code` (a fence opening at page line `fence_line`) prints, or "" when its text shows
     no output. A REPL echoes the value of a bare top-level expression; the value of a bare call
     (e.g. `torch.manual_seed(0)`) cannot be read from the text: tests/test_reader_env.py pastes
-    every fence into a real REPL and the kernel matrix replays it with its output captured."""
+    every fence into a real REPL, and so does the kernel matrix."""
     try:
         tree = ast.parse(code)
     except SyntaxError:

@@ -3,9 +3,8 @@
 Every fence on a page is exactly one of:
 
 - `python`: a plain Python fence (no file title): short statements a reader pastes into a REPL,
-  checking themselves with `assert` and printing nothing. pytest-markdown-docs runs them
-  (`lessonkit.plugins.markdown_docs`); one that prints or is followed by an Expected output is `invalid`
-  (`lessonkit.engine.fences`);
+  checking themselves with `assert` and printing nothing. pytest-markdown-docs runs them; one
+  that prints or is followed by an Expected output is `invalid` (`lessonkit.engine.fences`);
 - `file`: a Python block titled with a file name (`{.python title="lab.py"}`): the file the reader
   saves; it runs when a later `python lab.py ...` command on the same page runs it. A page shows a
   file once, unless a later block says it replaces it (`replaces="why"`): commands then run the
@@ -18,6 +17,7 @@ Every fence on a page is exactly one of:
 Fences inside admonitions, collapsible blocks and content tabs count like any other.
 """
 
+import enum
 import hashlib
 import json
 import re
@@ -27,8 +27,22 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 
 from lessonkit.engine import fences
-from lessonkit.engine.compare import parse_exit, parse_tolerance
+from lessonkit.engine.compare import parse_exit, parse_timeout, parse_tolerance
+from lessonkit.engine.includes import without_markers
 from lessonkit.engine.sources import imported_modules
+
+
+class Kind(enum.StrEnum):
+    """What a fenced block is; every module reads block kinds from here (a StrEnum: the kind
+    travels as its plain value in JSON reports and bundles)."""
+
+    PYTHON = "python"  # a plain Python fence, pasted into a REPL
+    FILE = "file"  # a file the reader saves
+    SHELL = "shell"  # `python FILE.py [args]` commands
+    EXPECTED = "expected"  # an Expected output
+    SKIP = "skip"  # notest="why": shown, deliberately not run
+    INVALID = "invalid"  # anything else: a failure at its line
+
 
 EXPECTED_TITLE = "Expected output"
 PYTHON_LANGS = {"python", "py", "python3"}
@@ -41,15 +55,16 @@ _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})")
 # CommonMark's opening fence (a backtick fence's info string has no backtick) and closing fence.
 _OPENING = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}(?=[^`]*$)|~{3,})")
 _CLOSING = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*$")
-# What bash would read as more than words: pipes, redirections, lists, substitutions, globs.
-_SHELL_SYNTAX = set("|&;<>()$`*?")
+# What bash would read as more than words: pipes, redirections, lists, substitutions, globs
+# (`*`, `?`, `[...]`), brace expansion, `~` (a home folder) and `!` (history).
+_SHELL_SYNTAX = set("|&;<>()$`*?[]{}~!")
 _ATTRIBUTE = re.compile(r"""([\w.:#-]+)(?:=("[^"]*"|'[^']*'|\S+))?""")
 INCLUDE_FAILED = "include failed"  # how the error of a block whose include fails starts
 
 
 @dataclass
 class Block:
-    kind: str
+    kind: "Kind"
     line: int  # 1-based line of the opening fence in the page
     end_line: int  # 1-based line of the closing fence (or the last line, if unclosed)
     lang: str
@@ -61,6 +76,7 @@ class Block:
     commands: list = field(default_factory=list)  # for `shell` blocks: argv lists
     expected: "Block | None" = None  # for code blocks: the output block that checks them
     exit_status: int = 0  # for code blocks: what every command must exit with (`exit="2"`)
+    timeout: float | None = None  # for code blocks: seconds per command (`timeout="900"`)
     tolerance: object = None  # for Expected output blocks: their compare.Tolerance, if declared
     is_code: bool = False  # python, file or shell, even if found invalid later
     option_error: str = ""  # an option that is not one (`exit="two"`): invalid once linked
@@ -69,7 +85,7 @@ class Block:
 
     @property
     def runs(self) -> bool:
-        return self.kind in ("python", "shell")
+        return self.kind in (Kind.PYTHON, Kind.SHELL)
 
 
 @dataclass
@@ -78,7 +94,7 @@ class Page:
 
     def files(self) -> dict:
         """File name -> code of the last version the page shows of each file."""
-        return {block.filename: block.code for block in self.blocks if block.kind == "file"}
+        return {block.filename: block.code for block in self.blocks if block.kind == Kind.FILE}
 
     def fingerprint(self) -> str:
         """Changes whenever any block's code (includes expanded), output or options change: a
@@ -214,16 +230,16 @@ def _shell_commands(code: str, first_line: int) -> tuple[list, str]:
 def classify(lang: str, attrs: dict) -> tuple[str, str]:
     """Return (kind, error) for a fence's language and attributes."""
     if attrs.get("title") == EXPECTED_TITLE:
-        return "expected", ""
+        return Kind.EXPECTED, ""
     if "notest" in attrs:
         if not attrs["notest"].strip():
-            return "invalid", 'notest needs a reason: notest="why this block does not run"'
-        return "skip", ""
+            return Kind.INVALID, 'notest needs a reason: notest="why this block does not run"'
+        return Kind.SKIP, ""
     if lang in PYTHON_LANGS:
-        return ("file" if attrs.get("title", "").endswith(".py") else "python"), ""
+        return (Kind.FILE if attrs.get("title", "").endswith(".py") else Kind.PYTHON), ""
     if lang in SHELL_LANGS:
-        return "shell", ""
-    return "invalid", (
+        return Kind.SHELL, ""
+    return Kind.INVALID, (
         f"a {lang or 'plain'} block that is neither run, compared nor marked: "
         f'give it title="{EXPECTED_TITLE}" or notest="why"'
     )
@@ -239,29 +255,29 @@ def read_page(text: str, expand=lambda code: code) -> Page:
         seen_lines.update(range(start, end))
         kind, error = classify(lang, attrs)
         block = Block(kind, start + 1, end, lang, attrs, token.content, error=error,
-                      is_code=kind in ("python", "file", "shell"))
+                      is_code=kind in (Kind.PYTHON, Kind.FILE, Kind.SHELL))
         if block.is_code:
             try:
                 block.code = expand(token.content)
             except Exception as exc:  # a missing snippet or section, named by pymdownx
                 asked = "; ".join(line.strip() for line in token.content.splitlines()
                                   if "--8<--" in line)
-                block.kind, block.error = "invalid", f"{INCLUDE_FAILED}: {exc}" + (
+                block.kind, block.error = Kind.INVALID, f"{INCLUDE_FAILED}: {exc}" + (
                     f" ({asked})" if asked else "")
         else:
             block.code = token.content
         _read_options(block)
-        if block.kind == "python":
+        if block.kind == Kind.PYTHON:
             problem = fences.option_problem(attrs) or fences.printing(block.code, block.line)
             if problem:
-                block.kind, block.error = "invalid", problem
+                block.kind, block.error = Kind.INVALID, problem
         blocks.append(block)
 
     # A fence line the parser did not see as a fence (e.g. in a container it does not know) would
     # be a block nobody checks: refuse it.
     for number, line in enumerate(text.split("\n")):
         if number not in seen_lines and _FENCE_LINE.match(line):
-            blocks.append(Block("invalid", number + 1, number + 1, "", {}, line,
+            blocks.append(Block(Kind.INVALID, number + 1, number + 1, "", {}, line,
                                 error="a fence the doc-test parser cannot read; check its nesting"))
     blocks.sort(key=lambda block: block.line)
     _link(blocks)
@@ -269,26 +285,31 @@ def read_page(text: str, expand=lambda code: code) -> Page:
 
 
 def _read_options(block: Block) -> None:
-    """`exit="N"` of a code block and `tolerance="..."` of an Expected output block, read here
-    once for every runner; a value that is not one is an error at the block's line."""
+    """`exit="N"` and `timeout="N"` of a code block and `tolerance="..."` of an Expected output
+    block, read here once for every runner; a value that is not one is an error at its line."""
     try:
         if block.is_code and "exit" in block.attrs:
             block.exit_status = parse_exit(block.attrs["exit"])
+        if block.is_code and "timeout" in block.attrs:
+            block.timeout = parse_timeout(block.attrs["timeout"])
     except ValueError as error:
         block.option_error = str(error)
     try:
-        if block.kind == "expected" and "tolerance" in block.attrs:
+        if block.kind == Kind.EXPECTED and "tolerance" in block.attrs:
             block.tolerance = parse_tolerance(block.attrs["tolerance"])
     except ValueError as error:
-        block.kind, block.error = "invalid", str(error)
+        block.kind, block.error = Kind.INVALID, str(error)
 
 
 def runnable(block: Block) -> dict:
-    """What `lessonkit.engine.execute.run_block` needs to run `block` (plain data: it also travels to
+    """What `lessonkit.engine.runner.run_block` needs to run `block` (plain data: it also travels to
     other interpreters as JSON): its code or commands and the files in effect where it runs."""
     return {"kind": block.kind, "line": block.line, "code": block.code,
             "commands": block.commands, "continuation": "continuation" in block.attrs,
-            "files": {name: file_block.code for name, file_block in block.files.items()}}
+            "timeout": block.timeout,
+            # As the page shows them, and a reader saves them: without section markers.
+            "files": {name: without_markers(file_block.code)
+                      for name, file_block in block.files.items()}}
 
 
 def _link(blocks: list) -> None:
@@ -305,35 +326,35 @@ def _link(blocks: list) -> None:
         if _is_file(block):
             _add_file(files, shown, block)
         block.files = dict(files)
-        if block.kind == "shell":
+        if block.kind == Kind.SHELL:
             _check_commands(block, files, later)
             for name, *_ in block.commands:
                 used |= _reached(name, files)
-        if block.kind == "python":
+        if block.kind == Kind.PYTHON:
             if "continuation" in block.attrs and not python:
-                block.kind = "invalid"
+                block.kind = Kind.INVALID
                 block.error = "a continuation block with no Python block before it"
             python = True
-        if block.runs or (block.is_code and block.kind == "invalid"):
+        if block.runs or (block.is_code and block.kind == Kind.INVALID):
             waiting = block
-        elif block.kind == "expected":
+        elif block.kind == Kind.EXPECTED:
             if waiting is not None:
                 waiting.expected, compared, waiting = block, waiting, None
-                if compared.kind == "python":
-                    compared.kind, compared.error = "invalid", fences.FOLLOWED_BY_OUTPUT
+                if compared.kind == Kind.PYTHON:
+                    compared.kind, compared.error = Kind.INVALID, fences.FOLLOWED_BY_OUTPUT
             elif compared is not None:
-                block.kind = "invalid"
+                block.kind = Kind.INVALID
                 block.error = (f"a second Expected output in a row: the code at line "
                                f"{compared.line} is compared with the one at line "
                                f"{compared.expected.line}; one block shows one output")
             else:
-                block.kind = "invalid"
+                block.kind = Kind.INVALID
                 block.error = "an Expected output block with no code before it"
     for block in blocks:
-        if block.option_error and block.kind != "invalid":
-            block.kind, block.error = "invalid", block.option_error
-        if block.kind == "file" and block.line not in used:
-            block.kind = "invalid"
+        if block.option_error and block.kind != Kind.INVALID:
+            block.kind, block.error = Kind.INVALID, block.option_error
+        if block.kind == Kind.FILE and block.line not in used:
+            block.kind = Kind.INVALID
             block.error = (f"the page shows {block.filename} but no `python {block.filename}` "
                            "command runs it and no file that runs imports it"
                            + (" while this version is in effect" if block.attrs.get("replaces")
@@ -353,10 +374,10 @@ def _add_file(files: dict, shown: set, block: Block) -> None:
     shown.add(block.filename)
     replaces = block.attrs.get("replaces")
     if earlier is None and replaces is not None:
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
         block.error = f'replaces="{replaces}", but no earlier block shows {block.filename}'
     elif earlier is not None and not (replaces or "").strip():
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
         block.error = (f"{block.filename} is shown twice, at line {earlier.line} and at line "
                        f"{block.line}; if this block replaces the first, say so with "
                        'replaces="why"')
@@ -368,19 +389,19 @@ def _check_commands(block: Block, files: dict, on_page: set) -> None:
     missing = [argv[0] for argv in block.commands if argv[0] not in files]
     not_yet = [name for name in missing if name in on_page]
     broken = [files[name] for name, *_ in block.commands
-              if name in files and files[name].kind == "invalid"]
+              if name in files and files[name].kind == Kind.INVALID]
     if block.error:
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
     elif not_yet:
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
         block.error = (f"runs {not_yet[0]}, which this page shows only further down: "
                        "a reader saving the files in page order does not have it yet")
     elif missing:
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
         block.error = (f"runs {missing[0]}, which this page does not show as a "
                        f'{{.python title="{missing[0]}"}} block')
     elif broken:
-        block.kind = "invalid"
+        block.kind = Kind.INVALID
         block.error = (f"runs {broken[0].filename}, whose block at line "
                        f"{broken[0].line} is broken")
 
@@ -391,7 +412,7 @@ def _reached(name: str, files: dict) -> set:
     reached, todo = set(), [name]
     while todo:
         block = files.get(todo.pop())
-        if block is None or block.kind != "file" or block.line in reached:
+        if block is None or block.kind != Kind.FILE or block.line in reached:
             continue
         reached.add(block.line)
         try:

@@ -40,7 +40,7 @@ class Report:
     finished: str  # UTC, ISO 8601
     pages: list[PageSummary] = field(default_factory=list)
     blocks: list[BlockRecord] = field(default_factory=list)
-    # Which kernels produced the outputs: other CPUs may pick others (lessonkit.platforms.matrix checks them).
+    # Which kernels produced the outputs: other CPUs may pick others (the kernel matrix checks).
     machine: str = ""
     cpu_capability: str = ""
     threads: int = 0

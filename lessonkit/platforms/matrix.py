@@ -3,10 +3,12 @@ readers' machines get, from this one machine.
 
 Which digits a run prints can depend on which vectorized kernels torch picks
 (`ATEN_CPU_CAPABILITY`), which code path MKL takes (`MKL_CBWR`; an AVX2-only CPU gets the AVX2
-path) and how many threads split a reduction. All three are read when a process starts, so each
-configuration gets one interpreter, which runs every block of every page (`lessonkit.engine.replay`).
-The result says, per block, whether its Expected output held in every configuration, and for each
-line that varies, the values seen.
+path) and how many threads split a reduction. All three are read when a process starts: each
+command of every page runs under each configuration as its own `python` process, through the doc
+tests' runner (`lessonkit.engine.runner`), with the configuration's settings in its environment;
+plain Python fences are pasted into a real REPL the same way. The result says, per block,
+whether its Expected output held in every configuration, and for each line that varies, the
+values seen.
 
     python -m lessonkit.platforms.matrix            # the quick set (what `make test` runs)
     python -m lessonkit.platforms.matrix --full     # all 18 configurations (`make test-kernels`)
@@ -14,19 +16,24 @@ line that varies, the values seen.
 
 import argparse
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import os
 import platform
 import re
-import subprocess
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from lessonkit.engine import compare, includes, pages
-from lessonkit.engine.replay import KNOBS
+from lessonkit.engine import compare, includes, pages, runner
+from lessonkit.engine.pages import Kind
+
+# The settings that change which kernels run; recorded with every result.
+KNOBS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = "reports/kernels.json"
@@ -85,8 +92,8 @@ def configurations(full: bool, machine: str = platform.machine(),
 
 
 def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dict:
-    """The pages' files and runnable blocks, includes expanded, as `lessonkit.engine.replay` reads them,
-    with each block's Expected output for the comparison afterwards."""
+    """The pages' files and runnable blocks, includes expanded, as `run_page` runs them, with
+    each block's Expected output for the comparison afterwards."""
     out = []
     for path in page_paths:
         path = Path(path).resolve()
@@ -106,27 +113,95 @@ def bundle(page_paths, config_file: Path = MKDOCS_YML, root: Path = ROOT) -> dic
     return {"pages": out}
 
 
-def run_configuration(bundle_file: Path, env: dict, out_file: Path, python=sys.executable,
-                      root: Path = ROOT) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in KNOBS}
-    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), clean.get("PYTHONPATH")]))
-    done = subprocess.run([python, "-m", "lessonkit.engine.replay", str(bundle_file), str(out_file)],
-                          env={**clean, **env}, cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"the replay under {env} failed:\n{done.stderr}")
-    return json.loads(out_file.read_text(encoding="utf-8"))
+def environment(interpreter: runner.Interpreter) -> dict:
+    """What a command gets under `interpreter`: Python, machine, torch and its kernels, asked of
+    a `python` started the way the commands are."""
+    done = runner.run(["-c", _ENVIRONMENT], Path(tempfile.gettempdir()), interpreter, timeout=300)
+    found = re.search(r"\{.*\}", done.output)
+    if done.status != 0 or not found:
+        raise RuntimeError(f"python under {interpreter.env} could not start: {done.output}")
+    seen = json.loads(found.group(0))
+    seen["knobs"] = {name: interpreter.env[name] for name in KNOBS if name in interpreter.env}
+    return seen
 
 
-def run(bundle_data: dict, configs, jobs: int = 2) -> dict:
-    """{config name: replay result}, one interpreter per configuration, `jobs` at a time."""
-    with tempfile.TemporaryDirectory(prefix="matrix-") as tmp:
-        bundle_file = Path(tmp) / "bundle.json"
-        bundle_file.write_text(json.dumps(bundle_data), encoding="utf-8")
-        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-            futures = {name: pool.submit(run_configuration, bundle_file, env,
-                                         Path(tmp) / f"out{i}.json")
-                       for i, (name, env) in enumerate(configs)}
-            return {name: future.result() for name, future in futures.items()}
+_ENVIRONMENT = (
+    "import json, platform, torch; print(json.dumps({'python': platform.python_version(), "
+    "'machine': platform.machine(), 'torch': torch.__version__, "
+    "'cpu_capability': torch.backends.cpu.get_cpu_capability(), "
+    "'threads': torch.get_num_threads()}))")
+
+
+def run_page(page: dict, interpreter: runner.Interpreter) -> list[dict]:
+    """Every runnable block of one page of the bundle, in page order, in one new folder that
+    receives each file where the page shows it: one record per block."""
+    folder = Path(tempfile.mkdtemp(prefix="matrix-page-"))
+    saved, chain, records = {}, "", []
+    try:
+        for block in page["blocks"]:
+            before = chain if block.get("continuation") else ""
+            done = runner.run_block(block, folder, saved, interpreter, chain=before)
+            if block["kind"] == Kind.PYTHON:
+                chain = before + block["code"].rstrip("\n") + "\n\n"
+            records.append({"line": block["line"], "output": done.output,
+                            "exit_codes": done.exit_codes, "commands": done.commands,
+                            "timed_out": done.timed_out, "seconds": round(done.seconds, 3)})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return records
+
+
+def weight(interpreter: runner.Interpreter) -> int:
+    """The cores a command under `interpreter` keeps busy: its thread count (all cores when
+    the reader's default is left)."""
+    threads = interpreter.env.get("OMP_NUM_THREADS")
+    cores = os.cpu_count() or 1
+    return min(cores, int(threads)) if threads and threads.isdigit() else cores
+
+
+class _Cores:
+    """At most `os.cpu_count()` threads of torch busy at a time: a two-thread configuration
+    waits for both cores (running more threads than cores slows OpenMP many times over)."""
+
+    def __init__(self):
+        self.free = os.cpu_count() or 1
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def take(self, count: int):
+        with self.changed:
+            self.changed.wait_for(lambda: self.free >= count)
+            self.free -= count
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.free += count
+                self.changed.notify_all()
+
+
+def run(bundle_data: dict, configs: list) -> dict:
+    """{configuration name: {"environment", "pages": [{"blocks": records}]}}: every page under
+    every (name, Interpreter) of `configs`, pages and configurations side by side as far as the
+    cores allow."""
+    cores = _Cores()
+    tasks = [(name, interpreter, index) for name, interpreter in configs
+             for index in range(len(bundle_data["pages"]))]
+
+    def one(task):
+        name, interpreter, index = task
+        with cores.take(weight(interpreter)):
+            return run_page(bundle_data["pages"][index], interpreter)
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(tasks))) as pool:
+        environments = dict(zip([name for name, _ in configs],
+                                pool.map(lambda config: environment(config[1]), configs),
+                                strict=True))
+        done = list(pool.map(one, tasks))
+    results = {name: {"environment": environments[name], "pages": []} for name, _ in configs}
+    for (name, _, _), records in zip(tasks, done, strict=True):
+        results[name]["pages"].append({"blocks": records})
+    return results
 
 
 def block_verdict(block: dict, seen: dict) -> dict:
@@ -142,15 +217,17 @@ def block_verdict(block: dict, seen: dict) -> dict:
                  if expected and expected["tolerance"] is not None else None)
     for name, record in seen.items():
         if "error" in record:
-            verdict["problems"][name] = [record["error"]]
+            verdict["problems"][name] = [{"kind": compare.Failure.ERROR.value,
+                                          "text": record["error"]}]
             continue
         commands = record.get("commands") or [f"command {n + 1}"
                                               for n in range(len(record["exit_codes"]))]
         judged = compare.judge(record["output"], record["exit_codes"], commands,
                                expected["text"] if expected else None, tolerance,
-                               block["exit"])
+                               block["exit"], record.get("timed_out"))
         if not judged.passed:
-            verdict["problems"][name] = judged.reasons
+            verdict["problems"][name] = [{"kind": reason.kind.value, "text": str(reason)}
+                                         for reason in judged.reasons]
     outputs = {name: record.get("output", "") for name, record in seen.items()}
     split = {name: text.splitlines() for name, text in outputs.items()}
     longest = max((len(lines) for lines in split.values()), default=0)
@@ -209,7 +286,7 @@ def describe(report: list[dict]) -> str:
             lines.append(f"{page['page']}:{block['line']}: {status}"
                          + (f" (largest deviation {deviation:.4g})" if deviation else ""))
             for name, reasons in block["problems"].items():
-                lines += [f"    {name}: {reason}" for reason in reasons]
+                lines += [f"    {name}: {reason['text']}" for reason in reasons]
             for vary in block["varying"]:
                 lines.append(f"    output line {vary['output_line']} varies:")
                 lines += [f"      {text!r} under {len(names)}: {', '.join(names)}"
@@ -217,22 +294,27 @@ def describe(report: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def check(page_paths, full: bool = False, report_file: Path | None = None,
-          jobs: int = 2) -> tuple[bool, str]:
+def kernel_configs(full: bool) -> list[tuple[str, runner.Interpreter]]:
+    """The configurations as interpreters: this venv's python with each setting's knobs."""
+    return [(name, runner.Interpreter((sys.executable,), env))
+            for name, env in configurations(full)]
+
+
+def check(page_paths, full: bool = False, report_file: Path | None = None) -> tuple[bool, str]:
     """Run the matrix; (all Expected outputs held everywhere, readable report)."""
     started = time.perf_counter()
     data = bundle(page_paths)
-    configs = configurations(full)
-    results = run(data, configs, jobs)
+    configs = kernel_configs(full)
+    results = run(data, configs)
     report = verdicts(data, results)
     seconds = time.perf_counter() - started
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps({
             "kind": "kernel matrix",
-            "configurations": [{"name": name, "settings": env,
+            "configurations": [{"name": name, "settings": interpreter.env,
                                 "environment": results[name]["environment"]}
-                               for name, env in configs],
+                               for name, interpreter in configs],
             "seconds": round(seconds, 1),
             "pages": report,
         }, indent=1) + "\n", encoding="utf-8")
@@ -248,15 +330,15 @@ def lesson_pages(root: Path = ROOT) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms.matrix", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms.matrix",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="*", type=Path, help="lesson pages (default: docs/**/*.md)")
     parser.add_argument("--full", action="store_true", help="all 18 configurations")
     parser.add_argument("--report", type=Path, default=ROOT / REPORT,
                         help="where to write the JSON record (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=2, help="interpreters at a time")
     args = parser.parse_args(argv)
-    ok, text = check(args.pages or lesson_pages(), args.full, args.report, args.jobs)
+    ok, text = check(args.pages or lesson_pages(), args.full, args.report)
     print(text)
     return 0 if ok else 1
 

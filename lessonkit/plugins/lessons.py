@@ -1,35 +1,37 @@
 """pytest plugin (entry point `pytest11`): the lessons' Markdown pages are the tests.
 
-Each page is collected as a `LessonPage` and read once with `lessonkit.engine.pages`: includes expanded as
-the site shows them, fences inside admonitions, details and tabs found. Every `python FILE.py`
-command and every block that is wrong (neither run, compared nor marked `notest="why"`; a plain
-Python fence that prints) becomes a `LessonBlock` item; plain Python fences are run by
-pytest-markdown-docs (`lessonkit.plugins.markdown_docs`), not here. Blocks run in this process (torch is
-imported once) and what they print is compared with the Expected output block after them.
+Each page is read once (`lessonkit.engine.pages`: includes expanded as the site shows them,
+fences inside admonitions, details and tabs found). Every command block and every block that is
+wrong becomes a `LessonBlock` item; plain Python fences are pytest-markdown-docs' items
+(`lessonkit.plugins.markdown_docs`). Both plugins' items of a page are put in page order at
+collection and share one folder per page, where the page's files are saved as it shows them: a
+reader's folder, in which each command runs as a new `python` process on a terminal
+(`lessonkit.engine.runner`) and a fence sees what the commands above it left.
 
-`--update-expected` rewrites those Expected output blocks from the real output instead of failing.
-Each run prints a per-page summary and writes the record of every block (`--lesson-report`,
-lessonkit.engine.report), which the site's "Verified" notice reads. The run's state lives in
-`config.stash`, so a run inside a run (this plugin's own tests) has its own.
+With pytest-xdist (`-n 2 --dist loadfile`, as `make test` runs it) each page runs whole on one
+worker; each worker sends its pages' records to the controller (`workeroutput`), which prints the
+summary and writes the report (`--lesson-report`, read by the site's "Verified" notice).
+`--update-expected` rewrites Expected output blocks from real runs (`lessonkit.engine.writer`).
+The run's state lives in `config.stash`, so a run inside a run (this plugin's tests) has its own.
 """
 
+import dataclasses
 import functools
 import importlib.metadata
-import io
+import json
+import re
 import shutil
+import sys
 import tempfile
-import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-# Imported with the plugin, once per process, before any block: every lesson needs it, and a run
-# inside a run (pytester) forgets modules imported during it, which a C extension cannot survive.
-import torch
+from lessonkit.engine import compare, includes, pages, report, runner, writer
+from lessonkit.engine.pages import Kind
 
-from lessonkit.engine import compare, execute, includes, pages, report
+DOCTEST_PYTHON = runner.Interpreter((sys.executable,))  # the project's venv: `python` for a reader
 
 
 class LessonFailure(Exception):
@@ -38,26 +40,26 @@ class LessonFailure(Exception):
 
 @dataclass
 class PageRun:
-    """One page under test: its blocks, and a folder holding the files it shows, as a reader who
-    saved them would have it."""
+    """One page under test: its blocks, and the reader's folder of its files."""
 
     path: Path
     name: str  # the path as messages show it, relative to the project
+    text: str  # the page as read, newlines as in the file (update mode checks it is unchanged)
     page: pages.Page
     folder: Path
     records: list = field(default_factory=list)  # report.BlockRecord of each block run
-    python: execute.BlockRun | None = None  # the last Python block, for a `continuation` block
-    updates: dict = field(default_factory=dict)  # line -> (expected block, output replacing it)
+    updates: list = field(default_factory=list)  # (expected block, output replacing it)
+    mkdocs_yml: Path = Path("mkdocs.yml")  # whose snippet settings expanded the includes
     saved: dict = field(default_factory=dict)  # file name -> the code now in `folder`
-    collected: int = 0  # items of this page collected; all of them ran in a full run of the page
+    collected: int = 0  # items of ours collected for this page
 
     def fully_run(self) -> bool:
-        # Plain Python fences are recorded by lessonkit.plugins.markdown_docs, not collected here: a run
-        # without --markdown-docs is a partial run of a page that has them.
-        fences = sum(block.kind == "python" for block in self.page.blocks)
+        # Fences are recorded by lessonkit.plugins.markdown_docs: a run without --markdown-docs
+        # is a partial run of a page that has them.
+        fences = sum(block.kind == Kind.PYTHON for block in self.page.blocks)
         kinds = [record.kind for record in self.records]
-        return (sum(kind not in ("expected", "python") for kind in kinds) == self.collected
-                and kinds.count("python") == fences)
+        return (sum(kind not in (Kind.EXPECTED, Kind.PYTHON) for kind in kinds) == self.collected
+                and kinds.count(Kind.PYTHON) == fences)
 
 
 class Lessons:
@@ -69,7 +71,8 @@ class Lessons:
         self.mkdocs_yml = config.rootpath / config.getini("lessons_mkdocs_yml")
         self.expand = functools.partial(includes.expand, config_file=self.mkdocs_yml)
         self.runs: dict[Path, PageRun] = {}  # every page collected, run or not
-        self.summaries: list[report.PageSummary] = []  # made once, at the end of the run
+        self.results: dict[str, dict] = {}  # page name -> its result (`page_result`)
+        self.problems: list[str] = []  # pages the update mode could not write
         self.tmp = Path(tempfile.mkdtemp(prefix="lessons-"))
 
     def page_run(self, path: Path) -> PageRun:
@@ -77,7 +80,10 @@ class Lessons:
         if path not in self.runs:
             folder = self.tmp / f"page{len(self.runs)}"
             folder.mkdir()
-            self.runs[path] = PageRun(path, self.relative(path), self.read(path), folder)
+            with open(path, encoding="utf-8", newline="") as file:
+                text = file.read()
+            self.runs[path] = PageRun(path, self.relative(path), text, self.read(path), folder,
+                                      mkdocs_yml=self.mkdocs_yml)
         return self.runs[path]
 
     def relative(self, path: Path) -> str:
@@ -85,6 +91,12 @@ class Lessons:
 
     def read(self, path: Path) -> pages.Page:
         return pages.read_page(Path(path).read_text(encoding="utf-8"), self.expand)
+
+    def absorb(self, results: dict) -> None:
+        """Results of pages (from this process or a worker): the one that ran a page wins."""
+        for name, result in results.items():
+            if result["records"] or name not in self.results:
+                self.results[name] = result
 
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -111,14 +123,35 @@ class LessonPage(pytest.File):
         run = lessons(self.config).page_run(self.path)
         for block in run.page.blocks:
             # Plain Python fences are pytest-markdown-docs' (lessonkit.plugins.markdown_docs).
-            if (block.runs and block.kind != "python") or block.kind == "invalid":
+            if block.kind in (Kind.SHELL, Kind.INVALID):
                 run.collected += 1
                 yield LessonBlock.from_parent(self, name=f"line{block.line}", run=run,
                                               block=block)
 
 
+def page_line(item) -> int | None:
+    """The page line of a page's item, ours or pytest-markdown-docs' (its documented
+    `start_line`); None for any other item."""
+    if isinstance(item, LessonBlock):
+        return item.block.line
+    if item.path.suffix == ".md" and item.get_closest_marker("markdown-docs") is not None:
+        return item.start_line
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    """Each page's items, both plugins', in page order (a reader's order); other items and the
+    order of the pages stay as collected."""
+    slots = [index for index, item in enumerate(items) if page_line(item) is not None]
+    pages_in_order = list(dict.fromkeys(items[index].path for index in slots))
+    ordered = sorted((items[index] for index in slots),
+                     key=lambda item: (pages_in_order.index(item.path), page_line(item)))
+    for index, item in zip(slots, ordered, strict=True):
+        items[index] = item
+
+
 class LessonBlock(pytest.Item):
-    """One block that runs, or that is wrong; its Expected output, if any, is compared here."""
+    """One command block, or a block that is wrong; its Expected output is compared here."""
 
     def __init__(self, *, run: PageRun, block: pages.Block, **kwargs):
         super().__init__(**kwargs)
@@ -126,23 +159,20 @@ class LessonBlock(pytest.Item):
 
     def runtest(self):
         run, block = self.run, self.block
-        started = time.perf_counter()
-        outcome = "failed"
+        outcome, seconds = "failed", 0.0
         try:
-            outcome = _run_block(run, block, lessons(self.config).update)
+            outcome, seconds = _run_block(run, block, lessons(self.config).update)
         finally:
-            seconds = round(time.perf_counter() - started, 4)
             run.records.append(report.BlockRecord(run.name, block.line, block.kind, outcome,
-                                                  seconds))
+                                                  round(seconds, 4)))
             if block.expected is not None:
-                run.records.append(report.BlockRecord(run.name, block.expected.line, "expected",
-                                                      outcome, 0.0))
+                run.records.append(report.BlockRecord(run.name, block.expected.line,
+                                                      Kind.EXPECTED, outcome, 0.0))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, LessonFailure):
             return str(excinfo.value)
-        return _describe_exception(self.run, self.block, excinfo,
-                                   lessons(self.config).mkdocs_yml)
+        return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
         return self.path, self.block.line - 1, f"{self.run.name}:{self.block.line}"
@@ -151,23 +181,21 @@ class LessonBlock(pytest.Item):
 # -- running ---------------------------------------------------------------------------------
 
 
-def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
+def _run_block(run: PageRun, block: pages.Block, update: bool) -> tuple[str, float]:
     where = f"{run.name}:{block.line}"
-    if block.kind == "invalid":
+    if block.kind == Kind.INVALID:
         raise LessonFailure(f"{where}: {block.error}")
-    done = execute.run_block(pages.runnable(block), run.folder, run.saved, str(run.path),
-                             previous=run.python)
-    if block.kind == "python":
-        run.python = done
+    done = runner.run_block(pages.runnable(block), run.folder, run.saved, DOCTEST_PYTHON)
     expected = block.expected
     verdict = compare.judge(done.output, done.exit_codes, done.commands,
                             expected.code if expected else None,
-                            expected.tolerance if expected else None, block.exit_status)
+                            expected.tolerance if expected else None, block.exit_status,
+                            done.timed_out)
     if verdict.passed:
-        return "passed"
+        return "passed", done.seconds
     if not verdict.output_differs:
         raise LessonFailure(f"{where}: " + "; ".join(verdict.reasons) + ". It printed:\n"
-                            + verdict.output)
+                            + verdict.output + _traceback_origins(run, block, verdict.output))
     # Python names a file by its absolute path (a warning's location, a traceback): the folder
     # of the page's files is new on every run here, and the reader's own on their machine.
     in_folder = (f"The output holds the folder of the page's files ({run.folder}), which no "
@@ -177,8 +205,8 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
         problem = pages.unwritable_output(verdict.output) or in_folder
         if problem:
             raise LessonFailure(f"{run.name}:{expected.line}: cannot update: {problem}")
-        run.updates[expected.line] = (expected, verdict.output)
-        return "updated"
+        run.updates.append((expected, verdict.output))
+        return "updated", done.seconds
     where = f"{run.name}:{expected.line}"
     diff = compare.unified_diff(expected.code, verdict.output, f"{where} (Expected output)",
                                 f"printed by the block at {run.name}:{block.line}")
@@ -189,25 +217,31 @@ def _run_block(run: PageRun, block: pages.Block, update: bool) -> str:
            + f"update-expected PAGE={run.name}`."))
 
 
-def _describe_exception(run: PageRun, block: pages.Block, excinfo, mkdocs_yml: Path) -> str:
-    """The traceback through lesson code only, each frame at its page line or snippet line."""
-    shown_files = {str(run.folder / name): file_block for name, file_block in block.files.items()}
-    lines = [f"{run.name}:{block.line}: the block raised an exception"]
-    for frame in traceback.extract_tb(excinfo.tb):
-        if frame.filename == str(run.path):
-            lines.append(f"  {run.name}:{frame.lineno}, in {frame.name}\n    {frame.line}")
-        elif frame.filename in shown_files:
-            file_block = shown_files[frame.filename]
-            name = file_block.filename
-            origin = includes.origins(file_block.source, run.name, file_block.line, mkdocs_yml)
-            at = origin[frame.lineno - 1] if frame.lineno <= len(origin) else "?"
-            lines.append(f"  {at} ({name} line {frame.lineno}, shown at {run.name}:"
-                         f"{file_block.line}), in {frame.name}\n    {frame.line or ''}")
-    lines.append(excinfo.exconly())
-    return "\n".join(lines)
+_FRAME = re.compile(r'^  File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<name>.+)$',
+                    re.MULTILINE)
 
 
-# -- options, summary, report, update ---------------------------------------------------------
+def _traceback_origins(run: PageRun, block: pages.Block, output: str) -> str:
+    """Each frame of a traceback in `output` that lies in a file the page shows, at its page or
+    snippet line: where the author fixes it."""
+    lines = []
+    for frame in _FRAME.finditer(output):
+        path = Path(frame["path"])
+        file_block = block.files.get(path.name) if path.parent == run.folder else None
+        if file_block is None:
+            continue
+        origin = includes.origins(file_block.source, run.name, file_block.line, run.mkdocs_yml)
+        # The saved file has no section markers: its line N is the N-th line that is not one.
+        kept = [at for at, text in zip(origin, file_block.code.split("\n"), strict=False)
+                if not includes.section_marker(text)]
+        number = int(frame["line"])
+        at = kept[number - 1] if number <= len(kept) else "?"
+        lines.append(f"  {at} ({path.name} line {number}, shown at {run.name}:"
+                     f"{file_block.line}), in {frame['name']}")
+    return ("In the page's files:\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+# -- options, results, summary, report -------------------------------------------------------
 
 
 def pytest_addoption(parser):
@@ -228,91 +262,128 @@ def pytest_unconfigure(config):
     config.stash[LESSONS].close()
 
 
+def page_result(state: Lessons, run: PageRun) -> dict:
+    """What the report and the summary need of one page run here (plain data: a worker sends
+    it to the controller). The update mode writes the page first; its summary describes the page
+    as saved."""
+    written = 0
+    if state.update and run.updates:
+        try:
+            writer.rewrite(run.path, run.text, run.updates)
+            written = len(run.updates)
+        except writer.PageChanged as error:
+            state.problems.append(str(error))
+    page = state.read(run.path) if written else run.page
+    records = [r for r in run.records if r.kind != Kind.EXPECTED]
+    count = {kind: sum(b.kind == kind for b in page.blocks) for kind in Kind}
+    summary = report.PageSummary(
+        page=run.name, blocks=len(page.blocks),
+        executed=count[Kind.PYTHON] + count[Kind.SHELL] + count[Kind.FILE],
+        compared=count[Kind.EXPECTED], not_executable=count[Kind.SKIP],
+        neither=count[Kind.INVALID], ran=len(records),
+        failed=sum(r.outcome == "failed" for r in records), fingerprint=page.fingerprint())
+    skips = [report.BlockRecord(run.name, b.line, Kind.SKIP, "not run: " + b.attrs["notest"], 0.0)
+             for b in page.blocks if b.kind == Kind.SKIP]
+    return {"summary": dataclasses.asdict(summary),
+            "records": [dataclasses.asdict(r) for r in run.records],
+            "skips": [dataclasses.asdict(r) for r in skips],
+            "fully_run": run.fully_run(), "runs": any(b.runs for b in run.page.blocks),
+            "fences": count[Kind.PYTHON], "updated": written}
+
+
 def pytest_sessionfinish(session):
     state = lessons(session.config)
-    rewritten = set()
-    if state.update:
-        rewritten = {run.path for run in state.runs.values() if _rewrite_expected(run)}
-    state.summaries = [_summary(state, run, run.path in rewritten) for run in state.runs.values()]
+    # A worker reports the pages it ran items of; without xdist, every page collected.
+    worker = hasattr(session.config, "workerinput")
+    ran_here = {record.page for run in state.runs.values() for record in run.records}
+    state.absorb({run.name: page_result(state, run) for run in state.runs.values()
+                  if not worker or run.name in ran_here or not run.collected})
+    if worker:
+        session.config.workeroutput["lessons"] = json.dumps(
+            {"results": state.results, "problems": state.problems})
+        return
+    if state.problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if session.config.option.collectonly:
         return  # nothing ran: the report of the last run stays as it was
-    path = session.config.rootpath / session.config.getoption("lesson_report")
+    _write_report(session.config, state)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker finished; take the results of the pages it ran."""
+    sent = json.loads(getattr(node, "workeroutput", {}).get("lessons", "{}") or "{}")
+    state = lessons(node.config)
+    state.absorb(sent.get("results", {}))
+    state.problems += sent.get("problems", [])
+
+
+def _write_report(config, state: Lessons) -> None:
+    path = config.rootpath / config.getoption("lesson_report")
     earlier = report.read(path)
     # A page enters the report when all its blocks ran (or one failed, or it has no entry yet):
     # a partial run (-k, -x, one page) never replaces what a full run recorded for it.
-    ran = [(run, summary) for run, summary in zip(state.runs.values(), state.summaries,
-                                                  strict=True)
-           if any(block.runs for block in run.page.blocks) and (run.fully_run() or summary.failed
-                               or earlier is None or earlier.page(run.name) is None)]
+    ran = [result for name, result in state.results.items()
+           if result["runs"] and (result["fully_run"] or result["summary"]["failed"]
+                                  or earlier is None or earlier.page(name) is None)]
     if not ran:
         return
-    blocks = [record for run, _ in ran for record in run.records] + [
-        report.BlockRecord(run.name, block.line, "skip", "not run: " + block.attrs["notest"], 0.0)
-        for run, _ in ran for block in run.page.blocks if block.kind == "skip"]
+    blocks = [report.BlockRecord(**record) for result in ran
+              for record in result["records"] + result["skips"]]
+    capability, threads = _kernels()
     record = report.Report.now(importlib.metadata.version("torch"),
-                               [summary for _, summary in ran], blocks,
-                               torch.backends.cpu.get_cpu_capability(), torch.get_num_threads())
+                               [report.PageSummary(**result["summary"]) for result in ran],
+                               blocks, capability, threads)
     if earlier is not None:
         record.merge(earlier)
     record.write(path)
 
 
-def _rewrite_expected(run: PageRun) -> bool:
-    """Write the new Expected outputs into the page, every other byte (line endings included)
-    unchanged. Returns whether the page changed."""
-    if not run.updates:
-        return False
-    with open(run.path, encoding="utf-8", newline="") as page:
-        lines = io.StringIO(page.read(), newline="").readlines()  # ends kept: \n, \r\n or \r
-    for _, (expected, printed) in sorted(run.updates.items(), reverse=True):
-        opening, closing = lines[expected.line - 1], lines[expected.end_line - 1]
-        indent = opening[: len(opening) - len(opening.lstrip())]
-        newline = opening[len(opening.rstrip("\r\n")):] or "\n"
-        body = printed.split("\n")
-        if body[-1] == "":
-            body.pop()  # the newline that ends the last line, not a line of its own
-        # An output line of backticks would end the block early: the fence grows past it.
-        fence = opening.lstrip()[: len(opening.lstrip()) - len(opening.lstrip().lstrip("`~"))]
-        longer = pages.fence_for(printed, fence)
-        if longer != fence:
-            lines[expected.end_line - 1] = closing.replace(fence, longer, 1)
-            lines[expected.line - 1] = opening.replace(fence, longer, 1)
-        lines[expected.line: expected.end_line - 1] = [
-            (indent + line if line else "") + newline for line in body]
-    with open(run.path, "w", encoding="utf-8", newline="") as page:
-        page.write("".join(lines))
-    return True
-
-
-def _summary(state: Lessons, run: PageRun, rewritten: bool) -> report.PageSummary:
-    # A rewritten page is read again: its summary must describe the page as saved.
-    page = state.read(run.path) if rewritten else run.page
-    blocks = page.blocks
-    records = [r for r in run.records if r.kind != "expected"]
-    count = {kind: sum(b.kind == kind for b in blocks)
-             for kind in ("python", "file", "shell", "expected", "skip", "invalid")}
-    return report.PageSummary(
-        page=run.name, blocks=len(blocks),
-        executed=count["python"] + count["shell"] + count["file"], compared=count["expected"],
-        not_executable=count["skip"], neither=count["invalid"], ran=len(records),
-        failed=sum(r.outcome == "failed" for r in records), fingerprint=page.fingerprint())
+def _kernels() -> tuple[str, int]:
+    """The kernels and thread count a command gets here (the doc tests' own run), asked of a
+    `python` as the commands ran: torch is not imported into the test process."""
+    done = runner.run(["-c", "import torch; print(torch.backends.cpu.get_cpu_capability(), "
+                       "torch.get_num_threads())"], Path(tempfile.gettempdir()), DOCTEST_PYTHON,
+                      timeout=120)
+    words = done.output.split()
+    if done.status != 0 or len(words) != 2:
+        return "unknown", 0
+    return words[0], int(words[1])
 
 
 def pytest_terminal_summary(terminalreporter):
     state = lessons(terminalreporter.config)
-    if not state.summaries:
+    results = list(state.results.values())
+    fences = sum(result["fences"] for result in results)
+    if fences:
+        outcomes = [record["outcome"] for result in results for record in result["records"]
+                    if record["kind"] == Kind.PYTHON]
+        terminalreporter.section("plain Python fences")
+        if not terminalreporter.config.getoption("markdowndocs", False):
+            terminalreporter.write_line(
+                f"{fences} plain Python fence(s) on these pages NOT run: pytest-markdown-docs "
+                "runs them with --markdown-docs --markdown-docs-syntax=superfences")
+        else:
+            terminalreporter.write_line(
+                f"pytest-markdown-docs ran {len(outcomes)} plain Python fence(s): "
+                f"{outcomes.count('passed')} passed, {outcomes.count('failed')} failed")
+    if not results:
         return
     terminalreporter.section("lesson blocks")
-    for summary in state.summaries:
+    summaries = sorted((report.PageSummary(**result["summary"]) for result in results),
+                       key=lambda summary: summary.page)
+    for summary in summaries:
         terminalreporter.write_line(f"{summary.page}: {_counts(summary)}")
     totals = report.PageSummary("total", *(
-        sum(getattr(s, name) for s in state.summaries)
+        sum(getattr(s, name) for s in summaries)
         for name in ("blocks", "executed", "compared", "not_executable", "neither", "ran",
                      "failed")), fingerprint="")
     terminalreporter.write_line(f"total: {_counts(totals)}")
     if state.update:
-        updated = sum(len(run.updates) for run in state.runs.values())
+        updated = sum(result["updated"] for result in results)
         terminalreporter.write_line(f"updated {updated} Expected output block(s)")
+    for problem in state.problems:
+        terminalreporter.write_line(f"NOT UPDATED: {problem}", red=True)
 
 
 def _counts(summary: report.PageSummary) -> str:

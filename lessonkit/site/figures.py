@@ -7,11 +7,11 @@ rebuild with nothing changed runs nothing, a changed snippet re-runs only the sc
 
 import logging
 import shutil
+import sys
 import time
-import traceback
 from pathlib import Path
 
-from lessonkit.engine.execute import run_file
+from lessonkit.engine import runner
 from lessonkit.engine.sources import fingerprint
 
 DONE = "drawn.txt"  # written last: a folder without it was interrupted and is drawn again
@@ -30,18 +30,14 @@ def draw(snippet_dir: Path, cache: Path) -> list[Path]:
         if not (out / DONE).is_file():
             shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
             started = time.perf_counter()
-            try:
-                result = run_file(script, [str(out)])
-            except Exception as error:
-                frames = [f for f in traceback.extract_tb(error.__traceback__)
-                          if Path(f.filename).parent == script.parent]
-                last = frames[-1] if frames else None
-                where = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
-                raise FigureError(f"{script.name} failed{where}: "
-                                  f"{type(error).__name__}: {error}") from error
-            if result.exit_code != 0:
-                raise FigureError(f"{script.name} exited with status {result.exit_code}: "
-                                  f"{result.output.strip()}")
+            # As a reader would run it: its own `python` process, through the doc tests' runner.
+            result = runner.run([script.name, str(out)], script.parent,
+                                runner.Interpreter((sys.executable,)), timeout=3600)
+            if result.status != 0:
+                raise FigureError(f"{script.name} exited with status {result.status}"
+                                  + (" (its time limit)" if result.ending is
+                                     runner.Ending.TIMED_OUT else "")
+                                  + f":\n{result.output.strip()}")
             (out / DONE).write_text(result.output, encoding="utf-8")
             log.info("drew the figures of %s in %.1f s", script.name,
                      time.perf_counter() - started)
