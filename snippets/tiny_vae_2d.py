@@ -110,6 +110,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def main(argv=None):
+    """Train as the flags say, printing the epochs; returns (args, data, history, 5 new points)."""
     parser = Parser(description="Train a tiny VAE on 2D points.")
     parser.add_argument("--beta", default=0.05,
                         type=between(0, 1000, float, "a finite number"),
@@ -122,13 +123,11 @@ def main(argv=None):
     x = make_data()
     model = TinyVAE()
     history = train(model, x, beta=args.beta, epochs=args.epochs)
-    points = sample(model)
-    print("generated_points")
-    pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist())
-    print("[" + ", ".join(pairs) + "]")  # zeros kept: 0.740, not 0.74
-    return args, x, history, points
+    return args, x, history, sample(model)
 
 
 if __name__ == "__main__":
-    main()
+    points = main()[-1]
+    print("generated_points")
+    print([[round(v, 3) for v in row] for row in points.tolist()])
 # --8<-- [end:main]
