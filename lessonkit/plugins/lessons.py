@@ -32,6 +32,21 @@ from lessonkit.engine import compare, includes, pages, report, runner, writer
 from lessonkit.engine.pages import Kind
 
 DOCTEST_PYTHON = runner.Interpreter((sys.executable,))  # the project's venv: `python` for a reader
+# Pages side by side (pytest-xdist) run commands side by side, each with torch's threads on every
+# core: OpenMP's idle threads spinning against each other made two 5-s commands take 67 s
+# (measured). Passive waiting changes which thread waits how, never what is computed (the same
+# bytes, measured); one command at a time (a reader, tests/test_reader_env.py) runs without it.
+SIDE_BY_SIDE = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def doctest_python(config) -> runner.Interpreter:
+    """The interpreter of this run's commands: DOCTEST_PYTHON, waiting passively when pages run
+    side by side."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        return runner.Interpreter(DOCTEST_PYTHON.command, {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env},
+                                  DOCTEST_PYTHON.slowdown)
+    return DOCTEST_PYTHON
 
 
 class LessonFailure(Exception):
@@ -161,7 +176,8 @@ class LessonBlock(pytest.Item):
         run, block = self.run, self.block
         outcome, seconds = "failed", 0.0
         try:
-            outcome, seconds = _run_block(run, block, lessons(self.config).update)
+            outcome, seconds = _run_block(run, block, lessons(self.config).update,
+                                          doctest_python(self.config))
         finally:
             run.records.append(report.BlockRecord(run.name, block.line, block.kind, outcome,
                                                   round(seconds, 4)))
@@ -181,11 +197,12 @@ class LessonBlock(pytest.Item):
 # -- running ---------------------------------------------------------------------------------
 
 
-def _run_block(run: PageRun, block: pages.Block, update: bool) -> tuple[str, float]:
+def _run_block(run: PageRun, block: pages.Block, update: bool,
+               python: runner.Interpreter) -> tuple[str, float]:
     where = f"{run.name}:{block.line}"
     if block.kind == Kind.INVALID:
         raise LessonFailure(f"{where}: {block.error}")
-    done = runner.run_block(pages.runnable(block), run.folder, run.saved, DOCTEST_PYTHON)
+    done = runner.run_block(pages.runnable(block), run.folder, run.saved, python)
     expected = block.expected
     verdict = compare.judge(done.output, done.exit_codes, done.commands,
                             expected.code if expected else None,

@@ -3,8 +3,8 @@
 - Snippet files are published under `downloads/`, so a reader can fetch the exact file a page
   shows (and the doc tests ran).
 - Figures are drawn by the `*_figures.py` snippets and published under `figures/`
-  (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the `-dark`
-  variant with `#only-dark`.
+  (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the
+  `-dark` variant with `#only-dark`.
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
   (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
   buttons for the notebook and the script.
@@ -42,8 +42,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from lessonkit.engine import includes, pages, report
-from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
 from lessonkit.engine.includes import snippet_dirs, without_markers
+from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
 
 NOTEBOOK_DIR = "notebooks/"
 
