@@ -110,7 +110,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def main(argv=None):
-    """Train as the flags say, printing the epochs; returns (args, data, history, 5 new points)."""
+    """Train as the flags say; return (args, data, history, 5 new points)."""
     parser = Parser(description="Train a tiny VAE on 2D points.")
     parser.add_argument("--beta", default=0.05,
                         type=between(0, 1000, float, "a finite number"),

@@ -124,10 +124,11 @@ def test_a_site_with_search_turned_off_builds(tmp_path):
     assert 'data-md-component="search"' not in (tmp_path / "site" / "index.html").read_text()
 
 
-def _files(folder: Path) -> dict:
-    # lstat: .cache also holds whole root filesystems (make test-python's Debian root), whose
-    # absolute symlinks point into the root, not into this machine.
-    return {path: path.lstat().st_mtime_ns for path in folder.rglob("*")} if folder.is_dir() else {}
+def _files(cache: Path) -> dict:
+    """The build's caches under `cache` (figures, notebooks, mkdocs-jupyter's), file -> time:
+    not the platforms' installs beside them, which their own runs may write meanwhile."""
+    return {path: path.stat().st_mtime_ns for name in ("lessonkit", "mkdocs-jupyter")
+            if (cache / name).is_dir() for path in (cache / name).rglob("*")}
 
 
 def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):

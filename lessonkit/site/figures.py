@@ -6,6 +6,7 @@ rebuild with nothing changed runs nothing, a changed snippet re-runs only the sc
 """
 
 import logging
+import re
 import shutil
 import sys
 import time
@@ -34,12 +35,26 @@ def draw(snippet_dir: Path, cache: Path) -> list[Path]:
             result = runner.run([script.name, str(out)], script.parent,
                                 runner.Interpreter((sys.executable,)), timeout=3600)
             if result.status != 0:
-                raise FigureError(f"{script.name} exited with status {result.status}"
-                                  + (" (its time limit)" if result.ending is
-                                     runner.Ending.TIMED_OUT else "")
-                                  + f":\n{result.output.strip()}")
+                raise FigureError(_failure(script, result))
             (out / DONE).write_text(result.output, encoding="utf-8")
             log.info("drew the figures of %s in %.1f s", script.name,
                      time.perf_counter() - started)
         svgs += sorted(out.glob("*.svg"))
     return svgs
+
+
+_FRAME = re.compile(r'^  File "(?P<path>[^"]+)", line (?P<line>\d+), in ', re.MULTILINE)
+
+
+def _failure(script: Path, result: runner.Run) -> str:
+    """One line: the script, the last line of the snippets' own code in its traceback, the
+    exception; or how it ended when it printed none."""
+    if result.ending is runner.Ending.TIMED_OUT:
+        return f"{script.name} was still drawing at its time limit"
+    lines = result.output.strip().splitlines()
+    frames = [frame for frame in _FRAME.finditer(result.output)
+              if Path(frame["path"]).parent == script.parent]
+    if not frames or not lines:
+        return f"{script.name} exited with status {result.status}: {result.output.strip()}"
+    last = frames[-1]
+    return f"{script.name} failed at {Path(last['path']).name}:{last['line']}: {lines[-1]}"

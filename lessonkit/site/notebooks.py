@@ -1,9 +1,9 @@
 """Notebooks generated from snippet files, so that a notebook can never drift from its script.
 
 The snippet's top-level `# --8<-- [start:NAME]` sections become cells (with a heading naming each),
-its docstring the introduction, and `if __name__ == "__main__":` becomes a call of `main([])`: the
-notebook runs what `python FILE.py` runs. The snippets it imports are copied beside it, which is
-also where mkdocs-jupyter's kernel runs it.
+its docstring the introduction, and the body of `if __name__ == "__main__":` a last cell, with
+`main()` called as `main([])`: the notebook runs what `python FILE.py` runs. The snippets it
+imports are copied beside it, which is also where mkdocs-jupyter's kernel runs it.
 """
 
 import ast
@@ -58,9 +58,12 @@ def cells(source: str, title: str) -> list:
             chunk.append(line)
     flush()
     if guard_body:
-        # A kernel's sys.argv is not the reader's command line: call main with none.
-        body = "main([]);" if "def main(" in source else textwrap.dedent("\n".join(guard_body))
-        result.append(("code", body.strip()))
+        # A kernel's sys.argv is not the reader's command line: main is called with none, and
+        # a value it returns is not echoed.
+        body = textwrap.dedent("\n".join(guard_body)).strip()
+        if "\n" not in body and "main(" in body:  # main() or sys.exit(main()): just the call
+            body = "main([]);"
+        result.append(("code", re.sub(r"\bmain\(\)", "main([])", body)))
     return result
 
 
