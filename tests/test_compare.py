@@ -122,6 +122,42 @@ def test_every_command_s_exit_status_is_checked_and_named():
     assert not verdict.output_differs  # update mode must not rewrite the output for it
 
 
+def test_a_command_stopped_at_its_time_limit_is_the_one_reason_given():
+    verdict = compare.judge("Your name?\n", [129], ["python a.py"], "Hello\n",
+                            timed_out=["python a.py"])
+    assert [(reason.kind, reason) for reason in verdict.reasons] == [(
+        compare.Failure.TIMED_OUT,
+        "`python a.py` was still running at its time limit (waiting for typed input the page "
+        'does not give, or too slow: a block may raise the limit with timeout="SECONDS"); it was '
+        "stopped with everything it started")]
+    assert verdict.output == "Your name?\n" and not verdict.output_differs
+
+
+def test_each_reason_says_what_kind_of_failure_it_is():
+    kinds = {"exit": compare.judge("", [1], ["python a.py"], None),
+             "unchecked": compare.judge("a\n", [0], ["python a.py"], None),
+             "output": compare.judge("a\n", [0], ["python a.py"], "b\n")}
+    assert {name: [reason.kind for reason in verdict.reasons]
+            for name, verdict in kinds.items()} == {
+        "exit": [compare.Failure.EXIT_STATUS], "unchecked": [compare.Failure.UNCHECKED],
+        "output": [compare.Failure.OUTPUT]}
+
+
+def test_a_verdict_applies_the_expected_outputs_tolerance():
+    assert compare.judge("x 0.51\n", [0], ["python a.py"], "x 0.50\n",
+                         compare.Tolerance(0.1)).passed
+    assert not compare.judge("x 0.51\n", [0], ["python a.py"], "x 0.50\n").passed
+
+
+def test_a_time_limit_is_a_number_of_seconds_above_zero():
+    assert compare.parse_timeout("0.5") == 0.5 and compare.parse_timeout("900") == 900
+    for text in ("0", "-1", "inf", "nan", "ten", ""):
+        with pytest.raises(ValueError) as error:
+            compare.parse_timeout(text)
+        assert str(error.value) == (f'timeout="{text}": the time limit must be a number of '
+                                    "seconds above 0")
+
+
 def test_a_runner_that_lost_a_command_s_status_gets_an_error_not_a_verdict():
     with pytest.raises(ValueError):
         compare.judge("", [0], ["python a.py", "python b.py"], None)
@@ -166,3 +202,5 @@ def test_under_a_tolerance_a_sign_the_page_does_not_show_is_a_difference():
         f"printed -0.0012 where the page says 0.0012: {sign}"]
     assert reasons("x 0.0000\n", "x +0.0000\n", compare.Tolerance(1)) != []
     assert reasons("x -0.0012\n", "x -0.0013\n", compare.Tolerance(0.001)) == []
+    assert reasons("x -1.5\n", "x +1.5\n", compare.Tolerance(10)) == [
+        f"printed +1.5 where the page says -1.5: {sign}"]

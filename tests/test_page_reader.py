@@ -114,6 +114,10 @@ def test_options_are_read_once_at_their_block():
         ("file", 1), ("invalid", 4)]
     assert errors(FILE + RUN + OUT.replace('output"', 'output" tolerance="-1"')) == [
         "tolerance must be a finite number >= 0, got '-1'"]
+    timed = pages.read_page(FILE + '```{.bash timeout="900"}\npython lab.py\n```\n').blocks[1]
+    assert timed.timeout == 900.0 and pages.runnable(timed)["timeout"] == 900.0
+    assert errors(FILE + '```{.bash timeout="0"}\npython lab.py\n```\n') == [
+        'timeout="0": the time limit must be a number of seconds above 0']
     two = '```{.bash exit="two"}\npython lab.py\n```\n'
     assert errors(FILE + two) == [
         'exit="two": the exit status must be a whole number from 0 to 255']
