@@ -10,10 +10,23 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: install serve build test test-kernels test-arm64 test-latest test-python lint-workflow \
 	lighthouse update-expected bench mutations clean
 
+# torch alone from PyTorch's CPU index, as PyTorch's selector says for CPU on Linux (PyPI's Linux
+# torch brings about 2.8 GB of CUDA libraries); then every other package from pip's configured
+# index (PyPI), torch already satisfied. A machine that cannot reach PyTorch's index (the project's
+# own, which reach PyPI and a local mirror holding the CPU wheel) takes torch from its configured
+# index instead, as tests/test_reader_env.py does with the pages' install lines.
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_HOST  := $(word 2,$(subst /, ,$(TORCH_INDEX)))
+TORCH_PIN    = $(shell grep -o '"torch==[^"]*"' pyproject.toml)
+
 # Reinstall whenever the pinned dependencies change.
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	if $(PY) -c "import socket; socket.getaddrinfo('$(TORCH_HOST)', 443)" 2>/dev/null; then \
+	  $(PY) -m pip install --quiet $(TORCH_PIN) --index-url $(TORCH_INDEX); \
+	else echo "$(TORCH_HOST) unreachable: torch from pip's configured index"; \
+	  $(PY) -m pip install --quiet $(TORCH_PIN); fi
 	$(PY) -m pip install --quiet -e '.[site,test]'
 	touch $@
 

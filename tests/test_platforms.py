@@ -50,12 +50,19 @@ def test_report_mode_fails_only_on_errors_time_outs_and_exit_statuses():
 
 def test_the_platform_runs_install_every_package_of_every_pages_install_line(tmp_path):
     (tmp_path / "docs").mkdir()
+    # torch from PyTorch's CPU index, the rest from PyPI: two lines, as PyTorch's selector says.
     (tmp_path / "docs" / "a.md").write_text(
-        "```text\npip install torch==2.13.0 numpy==2.4.6\n```\n")
+        "```text\npip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu\n"
+        "pip install numpy==2.4.6\n```\n")
     (tmp_path / "docs" / "b.md").write_text(
-        "```text\npip install torch==2.13.0 numpy==2.4.6 scikit-learn==1.9.1\n```\n")
+        "```text\npip install torch==2.13.0 -i https://download.pytorch.org/whl/cpu\n"
+        "pip install --quiet numpy==2.4.6 scikit-learn==1.9.1\n```\n")
     (tmp_path / "docs" / "index.md").write_text("# no install line\n")
     wanted = common.page_requirements(tmp_path)
     assert wanted == ["torch==2.13.0", "numpy==2.4.6", "scikit-learn==1.9.1"]
     assert common.newest(wanted) == ["torch", "numpy", "scikit-learn"]
     assert "scikit-learn==1.9.1" in common.page_requirements()  # this site's digits lesson
+    assert not any(name.startswith(("-", "https:")) for name in common.page_requirements())
+    assert common.install_lines("pip install torch==2.13.0 --index-url URL\n"
+                                "  pip install numpy\nno pip install here\n") == [
+        ["torch==2.13.0", "--index-url", "URL"], ["numpy"]]

@@ -9,19 +9,27 @@ the built page shows otherwise than the doc tests ran it.
 
 import functools
 import hashlib
-import shlex
+import json
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from lessonkit.engine import compare, includes, pages, runner
+from lessonkit.platforms.common import CPU_INDEX, install_lines
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".cache" / "reader-venv"
+PYPI = "https://pypi.org/simple"  # pip's own default index
+# What a reader must never download for these lessons: PyPI's Linux torch depends on them (about
+# 2.2 GB of the 2.8 GB its install line resolved to); the CPU build needs none.
+CUDA_PACKAGES = re.compile(r"^(nvidia-|cuda-|triton$)")
 
 
 def lesson_pages() -> list[Path]:
@@ -34,26 +42,83 @@ def read(path: Path) -> pages.Page:
                            functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml"))
 
 
-def install_requirements(page: pages.Page) -> list[str]:
-    """The packages of the page's one `pip install ...` line."""
-    lines = [line.strip() for block in page.blocks
-             for line in block.code.splitlines() if line.strip().startswith("pip install ")]
-    assert len(lines) == 1, f"a lesson page needs exactly one `pip install` line, found {lines}"
-    return shlex.split(lines[0])[2:]
+def install_commands(page: pages.Page) -> list[list[str]]:
+    """The arguments after `pip install` of each of the page's install lines, in page order."""
+    lines = [arguments for block in page.blocks if block.kind == pages.Kind.SKIP
+             for arguments in install_lines(block.code)]
+    assert lines, "a lesson page needs its `pip install` line(s)"
+    return lines
 
 
-def reader_python(requirements: list[str]) -> Path:
-    """A venv holding only `requirements`, made once and kept under .cache/ by their hash."""
-    key = hashlib.sha256(" ".join(requirements).encode()).hexdigest()[:16]
+def reaches(url: str) -> bool:
+    """Whether `url`'s host has an address (a DNS look-up, no request)."""
+    try:
+        socket.getaddrinfo(urlsplit(url).hostname, 443)
+    except OSError:
+        return False
+    return True
+
+
+def configured_index(python: str = sys.executable) -> str:
+    """The index pip is configured with (`pip config`: file or PIP_INDEX_URL), else PyPI's."""
+    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True,
+                            text=True).stdout
+    found = re.findall(r"(?m)^[\w:]*\.index-url='([^']*)'$", listed)
+    return found[-1] if found else PYPI
+
+
+def as_run_here(arguments: list[str], cpu_index_reachable: bool, index: str) -> list[str]:
+    """A page's install line as this machine runs it: as written, with one mapping. Where
+    PyTorch's CPU index cannot be reached (this project's own machines reach PyPI and a local
+    mirror only), its URL is replaced by the index pip is configured with (`index`): there, pip's
+    configuration (`pip config list`) adds the local mirror, which holds torch's CPU wheel. CI and
+    a reader's machine run the line exactly as written. Nothing else is changed."""
+    if cpu_index_reachable:
+        return list(arguments)
+    return [index if word == CPU_INDEX else word for word in arguments]
+
+
+def cuda_packages(report: Path) -> list[str]:
+    """The CUDA packages among those a `pip install --dry-run --report` resolved."""
+    names = [item["metadata"]["name"].lower().replace("_", "-")
+             for item in json.loads(report.read_text(encoding="utf-8"))["install"]]
+    return [name for name in names if CUDA_PACKAGES.match(name)]
+
+
+def reader_python(commands: list[list[str]]) -> Path:
+    """A venv holding only what `commands` (the page's install lines) install, one `pip install`
+    each, made once and kept under .cache/ by their hash. Each line is resolved first with
+    `pip install --dry-run --report`: a line whose resolved set holds a CUDA package (`nvidia-*`,
+    `cuda-*`, `triton`) fails, before anything is downloaded, and so does a kept venv whose
+    record shows one."""
+    reachable = reaches(CPU_INDEX)
+    commands = [as_run_here(arguments, reachable, "" if reachable else configured_index())
+                for arguments in commands]
+    key = hashlib.sha256(repr(commands).encode()).hexdigest()[:16]
     venv = VENVS / key
     python = venv / "bin" / "python"
     if not (venv / "complete").is_file():
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements],
-                       check=True)
-        (venv / "complete").write_text(" ".join(requirements) + "\n", encoding="utf-8")
+        for number, arguments in enumerate(commands):
+            report = venv / f"resolved-{number}.json"
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--dry-run",
+                            "--report", str(report), *arguments], check=True)
+            check_no_cuda(arguments, report)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", *arguments],
+                           check=True)
+        (venv / "complete").write_text(repr(commands) + "\n", encoding="utf-8")
+    for number, arguments in enumerate(commands):
+        check_no_cuda(arguments, venv / f"resolved-{number}.json")
     return python
+
+
+def check_no_cuda(arguments: list[str], report: Path) -> None:
+    cuda = cuda_packages(report)
+    assert not cuda, (
+        f"`pip install {' '.join(arguments)}` resolves to CUDA packages ({', '.join(cuda)}): "
+        "GBs a reader on Linux downloads for nothing. Install torch from PyTorch's CPU index, "
+        f"on a line of its own: `pip install torch==X --index-url {CPU_INDEX}`")
 
 
 def shown_files(html: str, page: pages.Page) -> dict:
@@ -95,7 +160,7 @@ def run_as_reader(page: pages.Page, name: str, texts: dict, folder: Path,
 @pytest.mark.parametrize("path", lesson_pages(), ids=lambda path: path.name)
 def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_site, tmp_path):
     page = read(path)
-    python = reader_python(install_requirements(page))
+    python = reader_python(install_commands(page))
     html_page = built_site / path.relative_to(ROOT / "docs").with_suffix("") / "index.html"
     texts = shown_files(html_page.read_text(encoding="utf-8"), page)
     failures = run_as_reader(page, str(path.relative_to(ROOT)), texts, tmp_path,
@@ -115,7 +180,7 @@ def test_every_python_fence_pasted_into_a_readers_repl_prints_nothing(path, tmp_
     line ends a compound statement and a bare expression shows its value. It must print nothing:
     no echoed value, no traceback (pytest-markdown-docs runs it with exec, which shows neither)."""
     page = read(path)
-    python = runner.Interpreter((str(reader_python(install_requirements(page))),))
+    python = runner.Interpreter((str(reader_python(install_commands(page))),))
     failures, chain = [], ""
     for block in page.blocks:
         if block.kind != pages.Kind.PYTHON:

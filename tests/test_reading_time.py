@@ -41,7 +41,8 @@ PAGE = textwrap.dedent("""\
     ```
 
     ```{.text notest="installs packages"}
-    pip install torch==2.13.0
+    pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+    pip install numpy==2.4.6
     ```
     """)
 
@@ -50,7 +51,7 @@ def test_a_page_is_counted_as_its_reader_meets_it():
     # Prose: "A lesson" (2; its attribute list is markup), "One two three four five with and a
     # link text" (10); the image, the formula, inline code and code fences are not prose. The
     # light/dark figure pair is one figure, the formula another. Code and output lines: 2 + 2.
-    # Commands: 2 runs + 1 install.
+    # Commands: 2 runs + 1 install (one block of two lines: one copy, one paste).
     assert cost(PAGE) == Cost(words=12, code_lines=4, figures=2, commands=3)
 
 

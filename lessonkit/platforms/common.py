@@ -32,15 +32,53 @@ def apt(*args: str) -> list:
     return [*sudo, "apt-get", "-qq", "-o", "DPkg::Lock::Timeout=600", *args]
 
 
+# PyTorch's index of CPU-only wheels: a page installs torch from it, as PyTorch's own selector
+# says for CPU on Linux (PyPI's Linux torch brings GBs of CUDA libraries).
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# The options of `pip install` that take a value: the value is not a package either.
+_WITH_VALUE = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c",
+               "--constraint", "-r", "--requirement"}
+
+
+def install_lines(text: str) -> list[list[str]]:
+    """The arguments after `pip install` of each such line of `text`, in order."""
+    return [shlex.split(line.strip())[2:] for line in text.splitlines()
+            if line.strip().startswith("pip install ")]
+
+
+def packages(arguments: list[str]) -> list[str]:
+    """The requirements among a `pip install` line's arguments: `torch==2.13.0 --index-url URL`
+    -> `["torch==2.13.0"]` (options, and the value of one that takes a value, left out)."""
+    found, skip = [], False
+    for word in arguments:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _WITH_VALUE
+        else:
+            found.append(word)
+    return found
+
+
 def page_requirements(root: Path = ROOT) -> list[str]:
     """Every package the lesson pages' `pip install` lines name, once each, in page order: what
-    a reader of any page installs, so what the replay of every page needs."""
+    a reader of any page installs, so what the replay of every page needs. Options such as
+    torch's `--index-url` are not packages and are left out."""
     found = {}
     for path in matrix.lesson_pages(root):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip().startswith("pip install "):
-                found.update(dict.fromkeys(shlex.split(line.strip())[2:]))
+        for arguments in install_lines(path.read_text(encoding="utf-8")):
+            found.update(dict.fromkeys(packages(arguments)))
     return list(found)
+
+
+def page_install_commands(root: Path = ROOT) -> list[list[str]]:
+    """Every distinct `pip install` line of the lesson pages, as written (torch's with its CPU
+    index), in page order: running them all installs what a reader of any page installs."""
+    found = {}
+    for path in matrix.lesson_pages(root):
+        for arguments in install_lines(path.read_text(encoding="utf-8")):
+            found.setdefault(tuple(arguments), arguments)
+    return list(found.values())
 
 
 def newest(requirements: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ def provision_latest() -> Path:
                      f"creating the venv {LATEST_VENV}")
     # What `pip install torch` gives a reader: PyPI's newest. This machine's pip config caps torch
     # at the versions on local disk, so load no config file (PIP_CONFIG_FILE=/dev/null) for this
-    # one command, and leave out an extra index (CI sets PyTorch's CPU index for the pinned venv).
+    # one command, and leave out any extra index set in the environment.
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     env.pop("PIP_EXTRA_INDEX_URL", None)
     packages = list(dict.fromkeys(newest(page_requirements()) + ["matplotlib"]))

@@ -8,7 +8,13 @@ import shutil
 from pathlib import Path
 
 from lessonkit.engine.runner import Interpreter
-from lessonkit.platforms.common import ROOT, apt, page_requirements, run_step
+from lessonkit.platforms.common import (
+    ROOT,
+    apt,
+    page_install_commands,
+    page_requirements,
+    run_step,
+)
 
 NAME = "python"
 STRICT = True
@@ -33,14 +39,16 @@ def provision_python(interpreter: str | None = None) -> Path:
     """A Python 3.13 whose venv holds only the pages' install line (wheels); returns its python.
     With `interpreter`: a venv of it under .cache/python3.13/venv. Without: Debian trixie's
     python3.13 in a root made by debootstrap, entered with chroot (needs root)."""
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # PyPI's torch, as a reader gets it
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # pip's defaults, as a reader's
     wheels = page_requirements()
     if interpreter:
         venv = PY313 / "venv"
         if not (venv / "bin/python").is_file():
             run_step([interpreter, "-m", "venv", str(venv)], f"creating the venv {venv}")
-        run_step([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", *wheels],
-                 f"pip install {' '.join(wheels)} into {venv}", env=env)
+        # The pages' lines as written: torch from PyTorch's CPU index, the rest from PyPI.
+        for arguments in page_install_commands():
+            run_step([str(venv / "bin/python"), "-m", "pip", "install", "--quiet", *arguments],
+                     f"pip install {' '.join(arguments)} into {venv}", env=env)
         return venv / "bin/python"
     if not (PY313_ROOT / "usr/bin/python3.13").is_file():
         if not shutil.which("debootstrap"):
@@ -63,6 +71,8 @@ def provision_python(interpreter: str | None = None) -> Path:
     if not stamp.is_file() or stamp.read_text() != " ".join(wheels):
         env["PIP_CERT"] = "/etc/ssl/certs/ca-certificates.crt"  # the copy inside the root
         env.pop("PIP_EXTRA_INDEX_URL", None)
+        # The packages alone, from PyPI (its CUDA build of torch): the machines this runs on
+        # reach PyPI but not PyTorch's CPU index, and their local mirror has no cp313 torch.
         run_step([str(wrapper), "-m", "pip", "install", "--quiet", *wheels],
                  f"pip install {' '.join(wheels)} in {PY313_ROOT}/venv", env=env)
         stamp.write_text(" ".join(wheels))

@@ -47,7 +47,7 @@ class Cost:
     words: int  # prose, link texts included; not code, not image alt texts
     code_lines: int  # lines of every fenced block except commands, includes expanded
     figures: int  # images (a light/dark pair counts once) and displayed formulas
-    commands: int  # `python ...` commands to run, and `pip install` lines
+    commands: int  # `python ...` commands to run, and `pip install` blocks
 
     @property
     def minutes(self) -> int:
@@ -87,7 +87,9 @@ def cost(markdown: str, expand=lambda code: code) -> Cost:
         if block.kind == "shell":
             commands += len(block.commands)
         elif block.kind == "skip" and block.code.lstrip().startswith("pip install"):
-            commands += len(block.code.strip().splitlines())
+            # One step however many lines (torch from its CPU index, then the rest): its copy
+            # button copies them all, and one paste runs them.
+            commands += 1
         else:
             code_lines += len(block.code.rstrip("\n").split("\n"))
     return Cost(words, code_lines, figures, commands)
