@@ -23,9 +23,9 @@ TORCH_PIN    = $(shell grep -o '"torch==[^"]*"' pyproject.toml)
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	if $(PY) -c "import socket; socket.getaddrinfo('$(TORCH_HOST)', 443)" 2>/dev/null; then \
-	  $(PY) -m pip install --quiet $(TORCH_PIN) --index-url $(TORCH_INDEX); \
-	else echo "$(TORCH_HOST) unreachable: torch from pip's configured index"; \
+	if $(PY) -c "import socket; socket.getaddrinfo('$(TORCH_HOST)', 443)" 2>/dev/null \
+	  && $(PY) -m pip install --quiet $(TORCH_PIN) --index-url $(TORCH_INDEX); \
+	then :; else echo "$(TORCH_HOST) unreachable: torch from pip's configured index"; \
 	  $(PY) -m pip install --quiet $(TORCH_PIN); fi
 	$(PY) -m pip install --quiet -e '.[site,test]'
 	touch $@
