@@ -423,6 +423,7 @@ def test_a_tolerance_never_excuses_a_changed_sign():
 
 
 def test_the_verified_notice_holds_only_for_the_page_that_was_run():
+    from lessonkit.site import verification
     from lessonkit.site.hooks import verification_notice
 
     page = pages.read_page(PAGE)
@@ -435,23 +436,31 @@ def test_the_verified_notice_holds_only_for_the_page_that_was_run():
     record = report.Report("3.11.7", "2.13.0+cpu", "2026-01-02T03:04:05Z", [summary], [])
     notice = verification_notice(page, "page.md", record, kernels)
     assert notice.startswith('??? success "Verified 2026-01-02 with torch 2.13.0, Python 3.11')
-    assert "**Doc tests**: all 1 Expected outputs match (" in \
+    assert "**Every command run**: all 1 Expected outputs match (" in \
         verification_notice(page, "page.md", record, kernels)
     changed = {
         "an Expected output": PAGE.replace("done\n```", "dome\n```"),
         "the code": PAGE.replace("python scale.py 3", "python scale.py 4"),
         "an option": PAGE.replace('title="Expected output"', 'title="Expected output" exit="0"'),
     }
+    # A record of another version of the page proves nothing about this one: one quiet line.
     for what, text in changed.items():
         notice = verification_notice(pages.read_page(text), "page.md", record, kernels)
-        assert notice.startswith('!!! warning "Not verified"'), f"{what} changed, still verified"
-    assert verification_notice(page, "other.md", record, kernels).startswith('!!! warning')
-    assert verification_notice(page, "page.md", None, kernels).startswith('!!! warning')
-    for field, value in (("failed", 1), ("neither", 1), ("ran", 0)):
-        setattr(summary, field, value)
+        assert notice.startswith(verification.CHANGED), f"{what} changed, still verified"
+    assert verification_notice(page, "other.md", record, kernels).startswith(
+        verification.NOT_RUN)
+    assert verification_notice(page, "page.md", None, kernels).startswith(verification.SOME_RUN)
+    assert verification_notice(page, "page.md", None, None).startswith(verification.NOT_RUN)
+    summary.ran = 0  # a partial run: nothing failed, nothing proved
+    assert verification_notice(page, "page.md", record, kernels).startswith(
+        verification.SOME_RUN)
+    summary.ran = 1
+    # A record that shows a failure still warns.
+    for field in ("failed", "neither"):
+        setattr(summary, field, 1)
         notice = verification_notice(page, "page.md", record, kernels)
-        assert notice.startswith('!!! warning'), field
-        setattr(summary, field, {"failed": 0, "neither": 0, "ran": 1}[field])
+        assert notice.startswith('!!! warning "Not verified"'), field
+        setattr(summary, field, 0)
 
 
 def test_the_report_reads_back_what_was_written(tmp_path):

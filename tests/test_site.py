@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 import yaml
 
 from lessonkit.engine.includes import without_markers
@@ -127,16 +128,94 @@ def test_every_pages_search_dialog_has_a_name(built_site):
         assert 'data-md-component="search" role="dialog" aria-label="Search"' in html, page
 
 
-def test_the_hosted_404_page_loads_everything_from_the_sites_address(tmp_path):
+REPO = "https://github.com/octo/lessons"
+
+
+@pytest.fixture(scope="module")
+def hosted_site(tmp_path_factory) -> Path:
+    """The site as the Pages workflow builds it: with the site's address and the repository's
+    (LESSONS_SITE_URL, LESSONS_REPO_URL)."""
+    return build_site(tmp_path_factory.mktemp("hosted") / "site",
+                      LESSONS_SITE_URL="https://octo.github.io/lessons", LESSONS_REPO_URL=REPO)
+
+
+def test_the_hosted_404_page_loads_everything_from_the_sites_address(hosted_site):
     """GitHub Pages serves 404.html for a missing page at any depth, and a project site lives
     under /REPO/: with the address the Pages workflow gives the build (LESSONS_SITE_URL), what
     the 404 page loads comes from the site under that address."""
-    site = build_site(tmp_path / "site", LESSONS_SITE_URL="https://octo.github.io/lessons")
+    site = hosted_site
     urls = loaded_urls((site / "404.html").read_text(encoding="utf-8"))
     assert urls, "the 404 page loads nothing"
     for url in urls:
         assert url.startswith("/lessons/"), url
         assert (site / urlparse(url).path.removeprefix("/lessons/")).is_file(), url
+
+
+def test_the_hosted_site_links_its_repository_and_each_pages_source_to_edit(hosted_site):
+    """With LESSONS_REPO_URL: the repository in the header, without Material's script that
+    fetches its stars from api.github.com (the site loads nothing from other hosts); "Edit this
+    page" on each page, to the page's file on the main branch; the verification page's issue form
+    link."""
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        name = source.relative_to(ROOT / "docs")
+        page = hosted_site / ("index.html" if name.stem == "index"
+                              else f"{name.with_suffix('')}/index.html")
+        html = page.read_text(encoding="utf-8")
+        assert f'<a href="{REPO}" title="Go to repository" class="md-source">' in html, page
+        assert 'data-md-component="source"' not in html, page
+        assert f'href="{REPO}/edit/main/docs/{name.as_posix()}"' in html, page
+    guide = (hosted_site / "verification" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{REPO}/issues/new?template=difference.yml"' in guide
+
+
+def test_a_local_build_has_no_repository_links(built_site):
+    for page in pages(built_site):
+        html = page.read_text(encoding="utf-8")
+        assert 'class="md-source"' not in html and 'rel="edit"' not in html, page
+    guide = (built_site / "verification" / "index.html").read_text(encoding="utf-8")
+    assert "the project's issue tracker" in guide and "/issues/new" not in guide
+
+
+def test_the_issue_form_is_valid_and_asks_for_what_the_verification_page_gives():
+    from lessonkit.site.hooks import ISSUE_FORM
+
+    form = ROOT / ".github" / "ISSUE_TEMPLATE" / ISSUE_FORM.rpartition("template=")[2]
+    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"),
+                           "--builtin-schema", "vendor.github-issue-forms", str(form)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    fields = {item["id"]: item for item in yaml.safe_load(form.read_text())["body"]
+              if "id" in item}
+    assert "python diagnose.py" in fields["diagnose"]["attributes"]["description"]
+    assert fields["diagnose"]["validations"]["required"]
+    guide = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
+    assert '--8<-- "diagnose.py"' in guide and "python diagnose.py" in guide
+    assert "{{ report_a_difference }}" in guide
+
+
+def test_the_diagnostic_script_prints_what_decides_the_digits(tmp_path):
+    """snippets/diagnose.py, which the verification page shows but cannot compare (its output is
+    each reader's machine): run as a reader runs it, it prints one line per item, the torch and
+    numpy it runs with among them; without torch, it says so instead of failing."""
+    import numpy
+    import torch
+
+    script = tmp_path / "diagnose.py"
+    script.write_text((ROOT / "snippets" / "diagnose.py").read_text(encoding="utf-8"))
+    done = subprocess.run([sys.executable, "diagnose.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "Python", "platform", "CPU", "numpy", "torch", "torch's maths kernels", "settings"]
+    assert lines[3] == f"numpy: {numpy.__version__}"
+    assert lines[4].startswith(f"torch: {torch.__version__} (")
+    assert torch.backends.cpu.get_cpu_capability() in lines[5]
+    without = subprocess.run(
+        [sys.executable, "-c", "import runpy, sys; sys.modules['torch'] = None; "
+         "runpy.run_path('diagnose.py', run_name='__main__')"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert without.returncode == 0 and without.stdout.splitlines()[-1] == "torch: not installed"
 
 
 def test_the_pages_workflow_builds_with_the_sites_address():

@@ -98,15 +98,69 @@ def test_rows_pass_only_for_the_page_version_they_ran_on():
     assert verification.doctest_row(DOCTESTS, "docs/a.md", changed).result.startswith("stale")
 
 
-def test_a_missing_report_is_not_run_and_the_notice_says_not_verified():
+def test_a_missing_report_is_not_run_and_the_page_says_so_in_one_quiet_line():
     rows = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
             verification.matrix_row(None, "docs/a.md", "f1")]
-    assert rows[1].result == "not run"
+    assert rows[1].result == "not run" and rows[1].missing
     text = verification.notice(rows)
-    assert text.startswith('!!! warning "Not verified"')
-    assert "    - **Kernel matrix**: not run" in text  # in the open, not folded
+    assert text == verification.SOME_RUN + "\n{: .lessons-unchecked }\n"  # no box
     rows[1] = verification.matrix_row(KERNELS, "docs/a.md", FP)
     assert verification.notice(rows).startswith('??? success "Verified 2026-01-02 with torch')
+
+
+def test_a_build_with_no_record_shows_one_quiet_line_linking_the_guide():
+    rows = [verification.doctest_row(None, "docs/a.md", PAGE),
+            verification.matrix_row(None, "docs/a.md", FP)]
+    assert verification.notice(rows) == (
+        "This build has not run its checks: `make test` runs every command on this page and "
+        "compares its output.\n{: .lessons-unchecked }\n")
+    assert verification.notice(rows, guide="../verification.md") == (
+        "This build has not run its checks: `make test` runs every command on this page and "
+        "compares its output. [How this site is verified](../verification.md)\n"
+        "{: .lessons-unchecked }\n")
+    # A record that does not name the page, or names an earlier version of it, proves nothing.
+    elsewhere = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(DOCTESTS.pages[0],
+                                                                          page="docs/b.md")])
+    assert verification.notice([verification.doctest_row(elsewhere, "docs/a.md", PAGE),
+                                rows[1]]).startswith(verification.NOT_RUN)
+    stale = [verification.doctest_row(DOCTESTS, "docs/a.md", CHANGED),
+             verification.matrix_row(KERNELS, "docs/a.md", CHANGED.fingerprint())]
+    assert verification.notice(stale).startswith(
+        "This page changed after its checks last ran: `make test` runs every command")
+
+
+def test_a_record_that_shows_a_failure_still_warns():
+    failed = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(DOCTESTS.pages[0],
+                                                                       failed=1)])
+    differs = {**KERNELS, "pages": [{**KERNELS["pages"][0],
+                                     "blocks": [{"line": 3, "status": "differs"}]}]}
+    for rows in ([verification.doctest_row(failed, "docs/a.md", PAGE),
+                  verification.matrix_row(KERNELS, "docs/a.md", FP)],
+                 [verification.doctest_row(failed, "docs/a.md", PAGE),
+                  verification.matrix_row(None, "docs/a.md", FP)],  # a failure wins
+                 [verification.doctest_row(None, "docs/a.md", PAGE),
+                  verification.matrix_row(differs, "docs/a.md", FP)]):
+        text = verification.notice(rows, guide="verification.md")
+        assert text.startswith('!!! warning "Not verified"'), text
+        assert "lessons-unchecked" not in text
+        assert "[How this site is verified](verification.md)" in text
+
+
+def test_the_details_speak_a_readers_language_and_link_the_guide():
+    arm_runner = dataclasses.replace(DOCTESTS, machine="aarch64")
+    table = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
+             verification.matrix_row(KERNELS, "docs/a.md", FP),
+             verification.doctest_row(arm_runner, "docs/a.md", PAGE, required=False,
+                                      label=verification.ARM64_LABEL)]
+    text = verification.notice(table, guide="verification.md")
+    assert "**Other x86-64 CPUs' maths libraries**: all 1 blocks print" in text
+    assert "**ARM64, as on recent Macs and cloud servers**: all" in text
+    assert "on an ARM64 machine, with torch's AVX512 maths kernels" in text
+    assert "[How this site is verified](verification.md)" in text
+    for jargon in ("above", "kernel matrix", "ATen", "issue tracker", "Doc tests"):
+        assert jargon not in text, jargon
+    # Without the guide (a site that lacks the page), the last paragraph says what to check.
+    assert "python -c" in verification.notice(table) and "](" not in verification.notice(table)
 
 
 def test_a_block_that_differs_fails_the_row():
@@ -153,9 +207,10 @@ def test_platform_rows_say_identical_or_differs_with_the_lines_folded():
                            f"{verification.code('kl=0.6657')} (max (x))"]
     text = verification.notice([verification.doctest_row(DOCTESTS, "docs/a.md", PAGE), arm])
     assert text.startswith('!!! success "Verified')  # optional rows state, they do not gate
-    assert "    - **arm64 Linux, emulated**: differs at line 7" in text  # not folded away
+    arm = "ARM64, as on recent Macs and cloud servers (emulated)"
+    assert f"    - **{arm}**: differs at line 7" in text  # not folded away
     assert '    ??? note "How it was verified"' in text
-    assert "        Lines printed otherwise than on the page (arm64 Linux, emulated):" in text
+    assert f"        Lines printed otherwise than on the page ({arm}):" in text
     assert "        - line 7, output line 2:" in text
 
 
@@ -164,14 +219,15 @@ def test_deleting_a_report_turns_its_rows_into_not_run(tmp_path):
                   **{"doctests-arm64": dataclasses.replace(DOCTESTS, machine="aarch64")})
     before = verification.rows(tmp_path, "docs/a.md", PAGE)
     assert [row.result for row in before][3:] == ["differs at line 7", "identical: all 1 blocks"]
-    assert before[2].where.startswith("aarch64") and not before[2].required
+    assert "on an ARM64 machine" in before[2].where and not before[2].required
     for name in ("arm64", "latest", "kernels", "doctests-arm64"):
         (tmp_path / "reports" / f"{name}.json").unlink()
     after = verification.rows(tmp_path, "docs/a.md", PAGE)
     # A required row without its report says "not run"; an optional one is not shown.
     assert [row.result for row in after][1:] == ["not run"]
     assert after[0].passed and not after[1].passed
-    assert verification.notice(after).startswith('!!! warning "Not verified"')  # kernels required
+    # The kernel matrix is required: without its report, the quiet line, not "Verified".
+    assert verification.notice(after).startswith(verification.SOME_RUN)
     write_reports(tmp_path, kernels=KERNELS)
     assert verification.notice(verification.rows(tmp_path, "docs/a.md", PAGE)).startswith(
         '??? success "Verified')  # the arm64 and latest rows are optional
@@ -359,14 +415,23 @@ def test_what_a_run_printed_is_shown_as_text_in_the_built_notice(tmp_path):
             {"line": 7, "status": "differs", "varying": [
                 {"output_line": 1, "values": {line: ["the page"] for line in lines}}]}]}
         for name, lines in (("printed", PRINTED), ("plain", plain))]}
-    write_reports(tmp_path, latest=latest)
-    for name in ("printed", "plain"):
+    # Both pages verified, so that the notice is a box listing the newest torch's row.
+    names = ("printed", "plain")
+    runs = sum(block.runs for block in pages.read_page(
+        text, lambda code: includes.expand(code, tmp_path / "mkdocs.yml")).blocks)
+    doctests = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(
+        DOCTESTS.pages[0], page=f"docs/{name}.md", fingerprint=fingerprint, ran=runs)
+        for name in names])
+    kernels = {**KERNELS, "pages": [{**KERNELS["pages"][0], "page": f"docs/{name}.md",
+                                     "fingerprint": fingerprint} for name in names]}
+    write_reports(tmp_path, latest=latest, doctests=doctests, kernels=kernels)
+    for name in names:
         (tmp_path / "docs" / f"{name}.md").write_text(text)
     build_site(tmp_path / "site", tmp_path)
 
     def notice(name):
         page = BeautifulSoup((tmp_path / "site" / name / "index.html").read_text(), "html.parser")
-        found = page.select_one("article .admonition.warning")  # "Not verified": no doc tests
+        found = page.select_one("article .admonition.success")  # the newest torch's row open
         assert found is not None and "Newest torch" in found.get_text()
         return found
 
@@ -377,3 +442,56 @@ def test_what_a_run_printed_is_shown_as_text_in_the_built_notice(tmp_path):
     assert elements(printed) == elements(control)
     shown = [code.get_text() for code in printed.find_all("code")]
     assert [line for line in PRINTED if line not in shown] == []
+
+
+# -- a local build: one quiet line; a failure still warns ----------------------------------------
+
+LESSON = ('# A page\n\n```{.python title="demo.py"}\n--8<-- "demo.py"\n```\n\n'
+          '```bash\npython demo.py\n```\n\n```{.text title="Expected output"}\n1\n```\n')
+
+
+def test_a_local_build_shows_one_quiet_line_and_a_record_of_a_failure_still_warns(tmp_path):
+    """A one-page site with the project's Markdown extensions, hooks and CSS, and a guide page:
+    with no reports, the lesson shows one quiet line linking the guide, no box; with a doc-test
+    record of a failure, the "Not verified" box."""
+    from bs4 import BeautifulSoup
+
+    from lessonkit.engine import includes
+    from tests.conftest import ROOT, build_site
+
+    site = mkdocs_config(ROOT / "mkdocs.yml")
+    for folder in ("docs/assets", "snippets"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "snippets" / "demo.py").write_text("print(1)\n")
+    (tmp_path / "docs" / "assets" / "lessons.css").write_bytes(
+        (ROOT / "docs" / "assets" / "lessons.css").read_bytes())
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({
+        "site_name": "x", "theme": {"name": "material"}, "extra_css": ["assets/lessons.css"],
+        "hooks": [str(ROOT / "lessonkit" / "site" / "hooks.py")],
+        "markdown_extensions": [{name: site["mdx_configs"].get(name, {})}
+                                for name in site["markdown_extensions"]]}))
+    (tmp_path / "docs" / "lesson.md").write_text(LESSON)
+    (tmp_path / "docs" / "verification.md").write_text("# How this site is verified\n")
+
+    def article():
+        build_site(tmp_path / "site", tmp_path)
+        html = (tmp_path / "site" / "lesson" / "index.html").read_text()
+        return BeautifulSoup(html, "html.parser").select_one("article")
+
+    page = article()
+    quiet = page.select("p.lessons-unchecked")
+    assert len(quiet) == 1 and not page.select(".admonition, details"), page
+    assert quiet[0].get_text(" ", strip=True) == (
+        "This build has not run its checks: make test runs every command on this page and "
+        "compares its output. How this site is verified")
+    assert quiet[0].find("a")["href"] == "../verification/"
+    fingerprint = pages.read_page(
+        LESSON, lambda code: includes.expand(code, tmp_path / "mkdocs.yml")).fingerprint()
+    failed = dataclasses.replace(DOCTESTS, pages=[dataclasses.replace(
+        DOCTESTS.pages[0], page="docs/lesson.md", fingerprint=fingerprint, ran=1, failed=1)])
+    write_reports(tmp_path, doctests=failed)
+    page = article()
+    warning = page.select_one(".admonition.warning")
+    assert warning is not None and not page.select(".lessons-unchecked")
+    assert warning.select_one(".admonition-title").get_text() == "Not verified"
+    assert "1 of 1 blocks failed" in warning.get_text()

@@ -13,16 +13,23 @@
 - Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.site.codehtml). Folded
   blocks keep their content in the page: find-in-page reaches it, and it reads without scripts.
 - A page with code shows under its title what the tests proved about this version of it: one
-  line, the details folded, fed from the reports under reports/ (lessonkit.site.verification).
-- `{{ reading_time }}` becomes the page's time computed from the page itself, and
-  `{{ lesson_table }}` the table of the nav's lessons (lessonkit.site.reading_time); any other
-  placeholder fails the build.
+  line, the details folded, fed from the reports under reports/ (lessonkit.site.verification);
+  before any check ran (a local build), one quiet line. Both link to the page that explains the
+  checks (`GUIDE`), when the site has it.
+- `{{ reading_time }}` becomes the page's time computed from the page itself,
+  `{{ lesson_table }}` the table of the nav's lessons (lessonkit.site.reading_time) and
+  `{{ report_a_difference }}` a link to the repository's issue form for a line that prints
+  otherwise (plain words where the build knows no `repo_url`); any other placeholder fails the
+  build.
 - Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
 - The light/dark toggle runs without Material's palette code, which restyled the whole page
   three times at start-up (lessonkit.site.palette; the toggle itself is in docs/assets/lessons.js).
 - The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
   Material's bundles are: a browser that kept an older copy (GitHub Pages lets it for 10 minutes)
   fetches the one the page was built with. One that is not a file in docs/ fails the build.
+
+- The "Edit this page" button needs the repository: without `repo_url` (a local build), no
+  button (`edit_uri` dropped).
 
 Whatever cannot be done (a figure that fails, a formula that does not convert) fails the build
 with a message naming it.
@@ -46,6 +53,8 @@ from lessonkit.engine.includes import snippet_dirs, without_markers
 from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
 
 NOTEBOOK_DIR = "notebooks/"
+GUIDE = "verification.md"  # How this site is verified: the notices link to it
+ISSUE_FORM = "issues/new?template=difference.yml"  # .github/ISSUE_TEMPLATE/difference.yml
 
 _MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">'
@@ -77,6 +86,9 @@ def _snippet(name: str, config) -> Path:
 
 def on_config(config):
     includes.use_config(config)  # the includes read the build's own config, not a second copy
+    if not config.repo_url:
+        # Without a repository, MkDocs would make edit_uri a link relative to the page itself.
+        config.edit_uri = None
     config.extra_css = [versioned(path, config.docs_dir) for path in config.extra_css]
     for index, script in enumerate(config.extra_javascript):
         if isinstance(script, str):  # a plain path; otherwise an entry with its type, defer...
@@ -144,10 +156,13 @@ def on_page_markdown(markdown, page, config, files):
         return markdown
     root = config_file.parent
     name = str(Path(page.file.abs_src_path).relative_to(root))
+    guide = ""
+    if files.get_file_from_path(GUIDE) is not None:
+        guide = posixpath.relpath(GUIDE, posixpath.dirname(page.file.src_uri) or ".")
     notice = verification_notice(page_code, name, report.read(root / report.PATH),
                                  verification.load(root / verification.KERNELS),
                                  verification.optional_rows(root, name, page_code),
-                                 verification.pinned_torch(root))
+                                 verification.pinned_torch(root), guide)
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
@@ -157,7 +172,8 @@ def on_page_markdown(markdown, page, config, files):
 def fill_placeholders(markdown, page, config, expand) -> str:
     """`{{ reading_time }}` and `{{ lesson_table }}` filled in; an unknown placeholder fails."""
     minutes = reading_time.cost(markdown, expand).minutes
-    values = {"reading_time": reading_time.minutes_text(minutes)}
+    values = {"reading_time": reading_time.minutes_text(minutes),
+              "report_a_difference": report_a_difference(config.repo_url)}
     try:
         if "lesson_table" in markdown:  # read the other pages only where the table is wanted
             found = reading_time.lessons(config.nav, Path(config.docs_dir), expand)
@@ -166,6 +182,14 @@ def fill_placeholders(markdown, page, config, expand) -> str:
                                  first_line=_first_line(markdown, page))
     except reading_time.PlaceholderError as error:
         raise PluginError(str(error)) from error
+
+
+def report_a_difference(repo_url: str | None) -> str:
+    """Where a reader reports a line that prints otherwise: the repository's issue form, linked,
+    when the build knows the repository (CI sets LESSONS_REPO_URL); else plain words."""
+    if not repo_url:
+        return "the project's issue tracker"
+    return f"[the project's form for a difference]({repo_url.rstrip('/')}/{ISSUE_FORM})"
 
 
 def _first_line(markdown: str, page) -> int:
@@ -178,16 +202,19 @@ def _first_line(markdown: str, page) -> int:
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,
-                         kernels: dict | None, optional=(), pinned: str = "") -> str:
+                         kernels: dict | None, optional=(), pinned: str = "",
+                         guide: str = "") -> str:
     """The notice under the page's title: what the doc tests' record and the kernel matrix's
     proved about this very version of the page, then the optional runs' rows
-    (lessonkit.site.verification). Its line counts the Expected outputs that declare a tolerance."""
+    (lessonkit.site.verification); one quiet line where neither has a record of it. Its line
+    counts the Expected outputs that declare a tolerance. `guide`: a link to the page that
+    explains the checks."""
     tolerant = sum(1 for block in page_code.blocks
                    if block.kind == "expected" and block.attrs.get("tolerance"))
     return verification.notice([verification.doctest_row(record, name, page_code, pinned=pinned),
                                 verification.matrix_row(kernels, name, page_code.fingerprint(),
                                                         pinned),
-                                *optional], tolerant)
+                                *optional], tolerant, guide)
 
 
 def on_page_content(content, page, config, files):

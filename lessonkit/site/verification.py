@@ -15,9 +15,14 @@ settings, dates, the lines that vary) are folded below it. Anything that is not 
 required row missing or stale, a report made with another torch than the pinned one, an
 optional row stale or differing) is listed in the open, never folded away.
 
-The required rows are the doc tests and the kernel matrix, which `make test` runs: without them
-the notice says "Not verified". The other rows come from slower runs; a row whose report is
-absent is not shown (the hosted site has no emulated aarch64 run; a laptop has no CI runner).
+The required rows are the doc tests and the kernel matrix, which `make test` runs. Where they
+have no record of this version of the page (no report, a report that did not run it, or one made
+for an earlier version), as in a local build before `make test`, nothing is wrong and nothing is
+proved: the page shows one quiet line saying so instead of a box. A record that shows a failure
+(a block that failed or differs, a torch other than the pinned one) still says "Not verified".
+The other rows come from slower runs; a row whose report is absent is not shown (the hosted site
+has no emulated aarch64 run; a laptop has no CI runner). The folded details name what each run
+stands for in a reader's words, and link to the page that explains the checks (`guide`).
 Slow runs also keep dated copies of their reports in reports/history/ (CI carries that folder
 from run to run): for each such row the notice uses the newest report made for this version of
 the page, or else the newest older one, marked stale with its date.
@@ -43,12 +48,24 @@ KEEP = 8  # dated copies kept per kind
 PLATFORMS = {"x86_64": "x86-64", "AMD64": "x86-64", "aarch64": "arm64", "arm64": "arm64"}
 # For a reader whose run prints other numbers: the last paragraph of the folded details.
 IF_YOURS_DIFFER = (
-    "If your numbers differ: macOS, Windows and other builds of torch (conda, CUDA or ROCm, a "
-    "GPU) are not among the runs above. The outputs this page says may differ can change in "
-    "their last digits; every other line should match exactly. Check that `python -c \"import "
-    "sys, torch; print(sys.version, torch.__version__)\"` shows a Python and the torch named "
-    "above, then report the line that differs, with that output, your system and CPU, in the "
-    "project's issue tracker.")
+    "If your numbers differ: these runs are all Linux, on the CPU; macOS, Windows, conda's "
+    "builds of torch and GPUs (CUDA or ROCm) are not among them. An output this page marks as "
+    "one that may differ can change in its last digits; every other line should match exactly.")
+# Its last sentence: with the page that explains the checks, or without one.
+REPORT_WITH_GUIDE = ("[How this site is verified]({guide}) says what to check on your machine "
+                     "and how to report a line that differs.")
+REPORT_WITHOUT_GUIDE = (
+    "Check that `python -c \"import sys, torch; print(sys.version, torch.__version__)\"` shows "
+    "the Python and torch listed here, then report the line that differs, with that output, "
+    "your system and CPU, to the project.")
+# The one line of a page that no check has run on (a local build before `make test`).
+NOT_RUN = ("This build has not run its checks: `make test` runs every command on this page and "
+           "compares its output.")
+SOME_RUN = ("This build has run some of its checks, not all: `make test` runs every command on "
+            "this page and compares its output.")
+CHANGED = ("This page changed after its checks last ran: `make test` runs every command on "
+           "this page and compares its output.")
+QUIET_CLASS = "lessons-unchecked"  # lessons.css: a quiet line, not a box
 WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -64,6 +81,9 @@ class Row:
     label: str = ""  # a plain name for the row: "Doc tests", "Newest torch", ...
     date: str = ""  # YYYY-MM-DD of the run, when the report says
     machine: str = ""  # platform.machine() of the run
+    # No record of this version of the page (no report, the page not in it, or stale): nothing
+    # ran, as opposed to a run that failed.
+    missing: bool = False
 
 
 def load(path: Path) -> dict | None:
@@ -103,8 +123,9 @@ def _wrong_torch(torch: str, pinned: str) -> str:
 
 
 def doctest_row(record: report.Report | None, name: str, page: pages.Page,
-                where: str = "the doc tests, on the machine that built this site",
-                required: bool = True, pinned: str = "", label: str = "Doc tests") -> Row:
+                where: str = "each command in a new `python`, in a folder holding the page's "
+                "files, on the machine that built this site",
+                required: bool = True, pinned: str = "", label: str = "Every command run") -> Row:
     """Passed when the doc tests' record shows this very version of the page (same fingerprint)
     with every runnable block run and nothing failed, made with the pinned torch."""
     row = _doctest_row(record, name, page, where, pinned)
@@ -115,20 +136,25 @@ def doctest_row(record: report.Report | None, name: str, page: pages.Page,
 def _doctest_row(record: report.Report | None, name: str, page: pages.Page, where: str,
                  pinned: str) -> Row:
     if record is None:
-        return Row(where, "", "", "not run", False)
+        return Row(where, "", "", "not run", False, missing=True)
     if record.cpu_capability:
-        where = (f"{record.machine}, torch's {record.cpu_capability} kernels, "
-                 f"{record.threads} threads")
+        where = (f"each command in a new `python` on {machine_name(record.machine)}, with "
+                 f"torch's {record.cpu_capability} maths kernels and {record.threads} threads")
     summary = next((s for s in record.pages if same_page(s.page, name)), None)
     row = Row(where, record.torch, record.python, "not run", False, date=record.finished[:10],
-              machine=record.machine)
+              machine=record.machine, missing=True)
     if summary is None:
         return row
     if summary.fingerprint != page.fingerprint():
         row.result = f"stale: made {row.date} for an earlier version of this page"
         return row
-    passed = (summary.ran == sum(block.runs for block in page.blocks)
-              and summary.failed == summary.neither == 0)
+    runs = sum(block.runs for block in page.blocks)
+    if summary.failed == summary.neither == 0 and summary.ran < runs:
+        # A partial run (`-k`, `-x`): nothing failed, not everything ran.
+        row.result = f"only {summary.ran} of {runs} blocks ran"
+        return row
+    row.missing = False
+    passed = summary.ran == runs and summary.failed == summary.neither == 0
     row.result = (f"all {summary.compared} Expected outputs match" if passed
                   else f"{summary.failed} of {summary.ran} blocks failed")
     wrong = _wrong_torch(record.torch, pinned)
@@ -136,25 +162,30 @@ def _doctest_row(record: report.Report | None, name: str, page: pages.Page, wher
     return row
 
 
+MATRIX = "Other x86-64 CPUs' maths libraries"  # the kernel matrix, as a reader would say it
+
+
 def matrix_row(report: dict | None, name: str, fingerprint: str, pinned: str = "") -> Row:
-    where = "x86-64 kernel matrix"
+    where = "every command under the settings of other x86-64 CPUs"
     if report is None:
-        return Row(where, "", "", "not run", False, label="Kernel matrix")
+        return Row(where, "", "", "not run", False, label=MATRIX, missing=True)
     configs = report["configurations"]
     values = {knob: sorted({c["settings"].get(key, "auto") for c in configs})
-              for knob, key in (("ATen", "ATEN_CPU_CAPABILITY"), ("MKL", "MKL_CBWR"),
+              for knob, key in (("torch's kernels", "ATEN_CPU_CAPABILITY"),
+                                ("MKL's code path", "MKL_CBWR"),
                                 ("threads", "OMP_NUM_THREADS"))}
-    where = (f"{len(configs)} CPU settings of one machine: "
-             + "; ".join(f"{knob} {', '.join(v)}" for knob, v in values.items()))
+    where = (f"every command under {len(configs)} settings of one machine that stand in for "
+             "other x86-64 CPUs: " + "; ".join(f"{knob} {', '.join(v)}"
+                                               for knob, v in values.items()))
     environment = configs[0]["environment"]
     date = report.get("finished", "")[:10]
     page = _page(report, name)
     if page is None:
         return Row(where, environment["torch"], environment["python"], "not run", False,
-                   label="Kernel matrix", date=date)
+                   label=MATRIX, date=date, missing=True)
     if page["fingerprint"] != fingerprint:
         return Row(where, environment["torch"], environment["python"],
-                   "stale: the page changed after this run", False, label="Kernel matrix")
+                   "stale: the page changed after this run", False, label=MATRIX, missing=True)
     statuses = [block["status"] for block in page["blocks"]]
     differs = [str(block["line"]) for block in page["blocks"] if block["status"] == "differs"]
     if differs:
@@ -163,13 +194,23 @@ def matrix_row(report: dict | None, name: str, fingerprint: str, pinned: str = "
         result = f"all {len(statuses)} blocks print their Expected output in every setting"
     wrong = _wrong_torch(environment["torch"], pinned)
     return Row(where, environment["torch"], environment["python"], wrong or result,
-               not differs and not wrong, label="Kernel matrix", date=date,
+               not differs and not wrong, label=MATRIX, date=date,
                machine=environment.get("machine", "x86_64"))
+
+
+ARM64_LABEL = "ARM64, as on recent Macs and cloud servers"  # aarch64, as a reader would say it
+
+
+def machine_name(machine: str) -> str:
+    """`x86_64` -> `an x86-64 machine`, `aarch64` -> `an ARM64 machine`: platform.machine()
+    in a reader's words."""
+    named = {"x86-64": "x86-64", "arm64": "ARM64"}.get(PLATFORMS.get(machine, ""), "")
+    return f"an {named} machine" if named else (machine or "a machine")
 
 
 def _platform_label(report: dict) -> str:
     environment = report["configurations"][0]["environment"]
-    return {"arm64": "arm64 Linux, emulated",
+    return {"arm64": f"{ARM64_LABEL} (emulated)",
             "latest": f"Newest torch ({release(environment['torch'])})",
             "python": f"Python {'.'.join(environment['python'].split('.')[:2])}",
             }.get(report["kind"], report["kind"])
@@ -179,16 +220,17 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
     """A row for a slow, optional run (aarch64, newest torch, Python 3.13): identical, within
     tolerance or differs, with the lines that did not print as on the page."""
     if report is None:
-        return Row(where, "", "", "not run", False, required=False, label=where)
+        return Row(where, "", "", "not run", False, required=False, label=where, missing=True)
     configs = report["configurations"]
     environment = configs[0]["environment"]
     if report["kind"] == "arm64":
-        where = "Linux aarch64 under qemu-user: " + ", ".join(
+        where = "every command on Linux, on emulated ARM64 CPUs (qemu-user): " + ", ".join(
             f"{c['name'].split(' ')[0]} ({c['environment']['cpu_capability']})" for c in configs)
     else:
-        where = (f"{environment['machine']}, torch's {environment['cpu_capability']} kernels, "
-                 + {"latest": "the newest torch pip offered",
-                    "python": "a venv holding only the page's install line"}.get(
+        where = (f"every command on {machine_name(environment['machine'])}, with torch's "
+                 f"{environment['cpu_capability']} maths kernels, "
+                 + {"latest": "in a venv holding the newest torch pip offered",
+                    "python": "in a venv holding only the page's install lines"}.get(
                         report["kind"], report["kind"]))
     date = report.get("finished", "")[:10]
     row = Row(where, environment["torch"], environment["python"], "", False, required=False,
@@ -196,9 +238,10 @@ def platform_row(report: dict | None, name: str, fingerprint: str, where: str) -
               machine=environment.get("machine", ""))
     page = _page(report, name)
     if page is None:
-        row.result = "not run for this page"
+        row.result, row.missing = "not run for this page", True
     elif page["fingerprint"] != fingerprint:
         row.result = f"stale: made {date or 'earlier'} for an earlier version of this page"
+        row.missing = True
     else:
         differs = [b for b in page["blocks"] if b["status"] == "differs"]
         within = [b for b in page["blocks"] if b["status"] == "within tolerance"]
@@ -281,8 +324,8 @@ def optional_rows(root: Path, name: str, page: pages.Page) -> list[Row]:
     out = []
     arm_runner = report.read(root / DOCTESTS_ARM64)
     if arm_runner is not None:
-        out.append(doctest_row(arm_runner, name, page, "the doc tests on an arm64 machine (CI)",
-                               required=False, label="Doc tests, arm64 Linux"))
+        out.append(doctest_row(arm_runner, name, page, "every command on a real ARM64 Linux "
+                               "machine (CI)", required=False, label=ARM64_LABEL))
     for path, where in ((ARM64, "Linux aarch64 (make test-arm64)"),
                         (LATEST, "the newest torch (make test-latest)"),
                         (PYTHON, "Python 3.13 (make test-python)")):
@@ -333,10 +376,28 @@ def _item(row: Row) -> str:
                                                else f" ({row.where})")
 
 
-def notice(table: list[Row], tolerant: int = 0) -> str:
-    """The admonition under a page's title. Verified: one folded line (open it for the rows).
-    A row that is not a pass is listed in the open; a required one makes it "Not verified"."""
-    ok = all(row.passed for row in table if row.required)
+def quiet_line(table: list[Row], guide: str = "") -> str:
+    """The one line of a page that no required check has a record of: not a box, nothing is
+    wrong. With `guide` (the page that explains the checks, as a link from this page), a link."""
+    required = [row for row in table if row.required]
+    line = (CHANGED if any(row.result.startswith("stale") for row in required)
+            else SOME_RUN if any(row.passed for row in required) else NOT_RUN)
+    if guide:
+        line += f" [How this site is verified]({guide})"
+    return f"{line}\n{{: .{QUIET_CLASS} }}\n"
+
+
+def notice(table: list[Row], tolerant: int = 0, guide: str = "") -> str:
+    """The notice under a page's title. Verified: one folded line (open it for the rows). A
+    row that is not a pass is named in the open, with its result (the details, folded, describe
+    every row); a required one that failed makes it "Not verified". Required rows with no
+    record of this version of the page, and none failed: one quiet line (`quiet_line`).
+    `guide`: a link to the page that explains the checks."""
+    required = [row for row in table if row.required]
+    if any(row.missing for row in required) and all(row.passed or row.missing
+                                                    for row in required):
+        return quiet_line(table, guide)
+    ok = all(row.passed for row in required)
     open_rows = [row for row in table if not row.passed]
     if ok:
         title = summary(table, tolerant).replace('"', "'")
@@ -347,13 +408,15 @@ def notice(table: list[Row], tolerant: int = 0) -> str:
     if not ok:
         lines += ["    Not every check has passed on this version of the page; `make test` runs "
                   "them:", ""]
-    lines += [f"    - {_item(row)}" for row in open_rows]
-    details = [f"- {_item(row)}" for row in table if row.passed]
+    # In the open, what did not pass, in a few words; folded, every run with where and what.
+    lines += [f"    - **{row.label}**: {row.result}" for row in open_rows]
+    details = [f"- {_item(row)}" for row in table]
     for row in table:
         if row.details:
             details += ["", f"Lines printed otherwise than on the page ({row.label}):", ""]
             details += [f"- {line}" for line in row.details]
-    details += ["", IF_YOURS_DIFFER]
+    details += ["", IF_YOURS_DIFFER + " " + (REPORT_WITH_GUIDE.format(guide=guide) if guide
+                                             else REPORT_WITHOUT_GUIDE)]
     if open_rows:
         lines += ["", '    ??? note "How it was verified"', ""]
         lines += [f"        {line}" if line else "" for line in details]
