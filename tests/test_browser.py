@@ -202,6 +202,17 @@ def test_search_finds_the_lesson(reader, site_url, lesson):
     assert TITLES[lesson] in page.locator(".md-search-result").inner_text()
 
 
+def test_the_404_pages_search_opens_the_sites_search_with_the_words(reader, site_url):
+    # overrides/404.html: its form opens the home page with ?q=, which Material's search reads.
+    page = reader()
+    page.goto(site_url + "404.html", wait_until="networkidle")
+    page.locator("#lessons-404-query").fill("reparameterization")
+    page.locator("form.lessons-404-search button").click()
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    assert page.url == site_url + "?q=reparameterization"
+    assert "VAE Basics" in page.locator(".md-search-result").inner_text()
+
+
 def test_every_lesson_with_a_lab_is_in_the_browser_tests():
     assert [url for url, _ in LABS][:2] == ["vae-basics/", "vae-digits/"]
     assert [name for _, name in LABS][:2] == ["tiny_vae_2d.py", "digits_vae.py"]

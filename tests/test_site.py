@@ -142,13 +142,34 @@ def hosted_site(tmp_path_factory) -> Path:
 def test_the_hosted_404_page_loads_everything_from_the_sites_address(hosted_site):
     """GitHub Pages serves 404.html for a missing page at any depth, and a project site lives
     under /REPO/: with the address the Pages workflow gives the build (LESSONS_SITE_URL), what
-    the 404 page loads comes from the site under that address."""
+    the 404 page loads comes from the site under that address, and so do its links home and to
+    the search."""
     site = hosted_site
-    urls = loaded_urls((site / "404.html").read_text(encoding="utf-8"))
+    html = (site / "404.html").read_text(encoding="utf-8")
+    urls = loaded_urls(html)
     assert urls, "the 404 page loads nothing"
     for url in urls:
         assert url.startswith("/lessons/"), url
         assert (site / urlparse(url).path.removeprefix("/lessons/")).is_file(), url
+    assert_a_way_home_and_a_search(html, "/lessons/")
+
+
+def assert_a_way_home_and_a_search(html: str, home: str) -> None:
+    """The 404 page's content (not its header or navigation) links the home page and has a
+    search form that opens the home page with ?q= (Material's search opens with the words)."""
+    from bs4 import BeautifulSoup
+
+    content = BeautifulSoup(html, "html.parser").select_one("article")
+    assert content.h1.get_text(strip=True) == "Page not found"
+    assert [a["href"] for a in content.select("a")] == [home]
+    form = content.select_one("form[role=search]")
+    assert form["action"] == home and form.get("method") == "get"
+    field = form.select_one("input[name=q]")
+    assert field and content.select_one(f"label[for={field['id']}]"), "a search field, labelled"
+
+
+def test_the_local_404_page_links_home_and_offers_a_search(built_site):
+    assert_a_way_home_and_a_search((built_site / "404.html").read_text(encoding="utf-8"), "/")
 
 
 def test_the_hosted_site_links_its_repository_and_each_pages_source_to_edit(hosted_site):
@@ -174,6 +195,33 @@ def test_a_local_build_has_no_repository_links(built_site):
         assert 'class="md-source"' not in html and 'rel="edit"' not in html, page
     guide = (built_site / "verification" / "index.html").read_text(encoding="utf-8")
     assert "the project's issue tracker" in guide and "/issues/new" not in guide
+
+
+def test_every_link_to_a_download_has_the_download_attribute(built_site):
+    """"download it" saves the script; without the attribute the browser shows it as text."""
+    from bs4 import BeautifulSoup
+
+    found = 0
+    for page in pages(built_site):
+        for link in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
+                "a[href]"):
+            if re.match(r"(\.\./)*downloads/", link["href"]):
+                found += 1
+                assert link.has_attr("download"), f"{page.relative_to(built_site)}: {link}"
+    assert found >= 2  # VAE Basics and the digits lesson link their labs at least
+
+
+def test_the_download_attribute_is_added_to_local_download_links_only():
+    from lessonkit.site.hooks import with_download_attribute
+
+    assert with_download_attribute(
+        '<a href="../downloads/lab.py">download it</a> <a href="downloads/x.ipynb" download>x</a>'
+        ' <a class="b" href="../downloads/download.py" title="t">y</a>'
+        ' <a href="https://x.org/downloads/a.py">z</a> <a href="../other/lab.py">w</a>') == (
+        '<a href="../downloads/lab.py" download>download it</a>'
+        ' <a href="downloads/x.ipynb" download>x</a>'
+        ' <a class="b" href="../downloads/download.py" title="t" download>y</a>'
+        ' <a href="https://x.org/downloads/a.py">z</a> <a href="../other/lab.py">w</a>')
 
 
 def test_the_issue_form_is_valid_and_asks_for_what_the_verification_page_gives():

@@ -21,7 +21,8 @@
   `{{ report_a_difference }}` a link to the repository's issue form for a line that prints
   otherwise (plain words where the build knows no `repo_url`); any other placeholder fails the
   build.
-- Downloads serve a snippet as the page shows it, without its `--8<--` section markers.
+- Downloads serve a snippet as the page shows it, without its `--8<--` section markers; a link
+  to one has the `download` attribute, so that the browser saves the file instead of showing it.
 - The light/dark toggle runs without Material's palette code, which restyled the whole page
   three times at start-up (lessonkit.site.palette; the toggle itself is in docs/assets/lessons.js).
 - The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
@@ -53,8 +54,11 @@ from lessonkit.engine.includes import snippet_dirs, without_markers
 from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
 
 NOTEBOOK_DIR = "notebooks/"
+DOWNLOAD_DIR = "downloads/"
 GUIDE = "verification.md"  # How this site is verified: the notices link to it
 ISSUE_FORM = "issues/new?template=difference.yml"  # .github/ISSUE_TEMPLATE/difference.yml
+# A link to a file under downloads/ (from any page's folder), and whether it says `download`.
+_DOWNLOAD_LINK = re.compile(r'<a (?P<attrs>[^>]*\bhref="(?:\.\./)*downloads/[^"/]+"[^>]*)>')
 
 _MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">'
@@ -119,7 +123,7 @@ def on_files(files, config):
         for path in sorted(folder.glob("*.py")):
             # The file as the page shows it: section markers are for the includes, not the reader.
             shown = without_markers(path.read_text(encoding="utf-8"))
-            files.append(File.generated(config, f"downloads/{path.name}", content=shown))
+            files.append(File.generated(config, f"{DOWNLOAD_DIR}{path.name}", content=shown))
         try:
             drawn = figures.draw(folder, cache)
         except figures.FigureError as error:
@@ -134,7 +138,7 @@ def on_files(files, config):
             files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
                               use_directory_urls=config.use_directory_urls))
             # From content, not a path: mkdocs-jupyter would take a path ending .ipynb for a page.
-            files.append(File.generated(config, f"downloads/{notebook.name}",
+            files.append(File.generated(config, f"{DOWNLOAD_DIR}{notebook.name}",
                                         content=notebook.read_bytes()))
     return files
 
@@ -233,9 +237,21 @@ def on_page_content(content, page, config, files):
             ) from error
 
     content = _MATH.sub(to_mathml, content)
+    content = with_download_attribute(content)
     if page.file.src_uri.startswith(NOTEBOOK_DIR):
         return content
     return codehtml.lighten_page(content)  # light pages: fewer elements for highlighted code
+
+
+def with_download_attribute(content: str) -> str:
+    """Every link to a file under downloads/ with `download`: the browser saves the script (or
+    notebook) under its name instead of opening it as text."""
+    def add(match):
+        if re.search(r"(?:^|\s)download(?=[\s=]|$)", match["attrs"]):
+            return match[0]
+        return f'<a {match["attrs"]} download>'
+
+    return _DOWNLOAD_LINK.sub(add, content)
 
 
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"'
