@@ -64,6 +64,7 @@ def evidence(history, points, data, beta):
 
 if __name__ == "__main__":
     args, x, history, points = lab.main()
-    print("generated_points")  # to 3 decimals, zeros kept: the record compares them
-    print("[" + ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist()) + "]")
+    print("generated_points")  # 3 decimals, zeros kept: the record uses them
+    pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist())
+    print("[" + ", ".join(pairs) + "]")
     evidence(history, points, x, args.beta)
