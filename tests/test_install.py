@@ -1,8 +1,9 @@
 """torch is installed as PyTorch's own selector says for CPU on Linux, wherever we install it: the
-pages' install lines, `make install` and the CI workflow take torch alone from PyTorch's CPU index
-(PyPI's Linux torch 2.13.0 resolves to 30 wheels, 2.8 GB, 19 of them CUDA packages) and every
-other package from PyPI. Read from the files, no network: tests/test_reader_env.py runs the
-pages' lines and checks what they resolve to."""
+pages' install lines, `make install` (from lock/torch-cpu.txt, hashes required) and the CI
+workflow take torch alone from PyTorch's CPU index (PyPI's Linux torch 2.13.0 resolves to 30
+wheels, 2.8 GB, 19 of them CUDA packages) and every other package from PyPI. Read from the
+files, no network: tests/test_reader_env.py runs the pages' lines and checks what they resolve
+to."""
 
 import json
 import re
@@ -73,13 +74,17 @@ def test_make_install_takes_torch_alone_from_the_cpu_index_before_the_rest():
     recipe = subprocess.run(["make", "-n", "-B", ".venv/.installed-stamp"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
     steps = [line for line in recipe.replace("\\\n", " ").splitlines() if "pip install" in line]
-    torch = [step for step in steps if "torch==" in step]
+    torch = [step for step in steps if "lock/torch-cpu.txt" in step]
     assert len(torch) == 1, steps
     # The first install of the step (the other one is for a machine that cannot reach the index).
     arguments = install_lines(re.sub(r".*?(pip install [^;]*);.*", r"\1", torch[0]))[0]
-    assert packages(arguments) == [pinned_torch()], arguments
+    assert packages(arguments) == [] and "--no-deps" in arguments, arguments
     assert arguments[-2:] == ["--index-url", CPU_INDEX], arguments
-    rest = steps.index(next(step for step in steps if "-e '.[site,test]'" in step))
+    # The file holds torch alone, the CPU build of pyproject's pin.
+    locked = re.findall(r"(?m)^([A-Za-z0-9][^\s=]*)==(\S+)",
+                        (ROOT / "lock" / "torch-cpu.txt").read_text(encoding="utf-8"))
+    assert [f"{name}=={version}" for name, version in locked] == [pinned_torch() + "+cpu"]
+    rest = steps.index(next(step for step in steps if "lock/pypi.txt" in step))
     assert steps.index(torch[0]) < rest, "torch after the packages that depend on it"
     assert "index" not in steps[rest], "every other package comes from pip's configured index"
 

