@@ -225,3 +225,15 @@ def test_the_npm_check_fails_a_range_a_stale_lock_and_a_missing_hash():
     bare = {**lock, "packages": {**lock["packages"], path: {
         key: value for key, value in lock["packages"][path].items() if key != "integrity"}}}
     assert npm_problems(package, bare) == [f"{path} has no integrity hash"]
+
+
+def test_make_lock_keeps_pip_compiles_entries_as_they_were():
+    """tools/lock.py splits pip-compile's output into the three files: reading a file back and
+    writing its entries again gives the same bytes (pins, sorted hashes, `# via` lines)."""
+    from tools import lock
+
+    for name, text in zip(LOCK_FILES, lock_texts(), strict=True):
+        body = text.partition("\n\n")[2]
+        found = lock.entries(body)
+        assert found, name
+        assert "".join(lock.block(entry, entry["hashes"]) for entry in found.values()) == body

@@ -9,6 +9,10 @@ index, given to pip as the page of torch's wheels alone (a find-links page), so 
 can come from there; a machine that cannot reach it resolves torch from pip's configured sources,
 and the header of lock/torch-cpu.txt says which one gave each hash.
 
+Hashes cover every file of each pinned version, so the lock is not tied to x86-64: lock/pypi.txt
+is checked to resolve, hashes required, for Linux aarch64 too (the arm64 CI job). It is not a
+universal lock: other Pythons (pyproject requires 3.11) and other systems are not resolved.
+
 The result is split into the three files `make install` installs in this order:
   lock/pip.txt        pip alone
   lock/torch-cpu.txt  torch alone, from PyTorch's CPU index
@@ -121,6 +125,24 @@ def chosen_wheel(pin: str, torch_page: str | None) -> dict:
     return {"url": info["url"], "sha256": info["archive_info"]["hashes"]["sha256"]}
 
 
+def installs_on_arm64(path: Path) -> bool:
+    """Whether `path` resolves, hashes required and wheels only, for CPython of this version on
+    Linux aarch64 (the arm64 CI job): pip's dry run, downloading only what it must to read
+    metadata. The lock is resolved here on x86-64; this shows it needs nothing more there."""
+    tags = [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)] + [
+        "manylinux2014_aarch64", "linux_aarch64"]
+    version = ".".join(map(str, sys.version_info[:3]))
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run",
+                   "--ignore-installed", "--require-hashes", "--only-binary=:all:",
+                   "--python-version", version, "--implementation", "cp",
+                   "--abi", f"cp{sys.version_info[0]}{sys.version_info[1]}",
+                   "--target", folder, "-r", str(path)]
+        for tag in tags:
+            command += ["--platform", tag]
+        return subprocess.run(command, cwd=ROOT).returncode == 0
+
+
 def block(entry: dict, hashes: list[str]) -> str:
     """The entry with its pin, `hashes` (sorted) and its `# via` lines."""
     via = [line for line in entry["lines"][1:] if line.lstrip().startswith("#")]
@@ -218,9 +240,13 @@ def main(argv: list[str]) -> int:
         "then the project itself, which cannot be hashed: pip install --no-deps -e ."],
         "".join(block(entry, entry["hashes"]) for _, entry in sorted(found.items())),
         piptools)
+    if not installs_on_arm64(LOCK / "pypi.txt"):
+        print("lock: lock/pypi.txt does not install on Linux aarch64 (pip's message above)",
+              file=sys.stderr)
+        return 1
     print(f"lock: {len(found) + 2} requirements, torch {version} from "
           f"{'PyTorch' if torch_page else 'configured sources'}: lock/pip.txt, "
-          "lock/torch-cpu.txt, lock/pypi.txt")
+          "lock/torch-cpu.txt, lock/pypi.txt (which also installs on Linux aarch64)")
     return 0
 
 
