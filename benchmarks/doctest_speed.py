@@ -1,100 +1,117 @@
-"""How fast are the doc tests? Prints their wall time against two references, measured in one run.
+"""How fast are the doc tests? Their wall time against two floors measured in the same run.
 
-- doc tests: `pytest --markdown-docs ... docs`, as `make test` runs it (a fresh interpreter,
-  collection, comparison, the plain Python fences too);
-- floor: one fresh interpreter that runs every block's code back to back and nothing else;
-- naive: one interpreter per command, the way a shell would run the page (`python FILE args`).
+- doc tests: make test's doc-test command (pytest-xdist, every page's commands and fences, the
+  comparison, the report);
+- serial floor: every page's commands, one after another, each a fresh `python FILE ARGS` process
+  in a folder holding the page's files (saved in page order, as `pages.runnable` gives them), and
+  nothing else;
+- parallel floor: the same with the pages in parallel on every core (one page per worker,
+  os.cpu_count() workers), each command started as the doc tests start commands side by side
+  (`lessonkit.engine.runner`, `lessons.SIDE_BY_SIDE`). It differs from the doc tests only by
+  pytest, collection, comparison and the plain Python fences.
 
-Each is measured REPEAT times, alternating, and the median is reported; the ratios are what to
-read, since this machine's absolute speed varies from run to run.
+Each is measured REPEAT times, alternating, and the median is printed; read the ratios, since
+this machine's absolute speed varies from run to run.
 """
 
+import argparse
 import functools
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from lessonkit.engine import includes, pages
+from lessonkit.engine import includes, pages, runner
+from lessonkit.engine.pages import Kind
+from lessonkit.plugins import lessons
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 3
-
-FLOOR = """
-import contextlib, functools, io, os, sys, time
-from pathlib import Path
-from lessonkit.engine import includes, pages
-
-folder = Path(sys.argv[1])
-expand = functools.partial(includes.expand, config_file=Path("mkdocs.yml").resolve())
-commands = []
-for number, page_file in enumerate(sorted(Path("docs").rglob("*.md"))):
-    page = pages.read_page(page_file.read_text(encoding="utf-8"), expand)
-    for name, code in page.files().items():
-        (folder / name).write_text(code, encoding="utf-8")
-    for block in page.blocks:
-        if block.kind == "python":  # a page's Python blocks share one namespace (continuation)
-            commands.append(("<block>", block.code, [], number))
-        elif block.kind == "shell":
-            commands += [(name, page.files()[name], args, None) for name, *args in block.commands]
-sys.path.insert(0, str(folder))
-os.chdir(folder)
-shared = {}
-for name, code, args, page in commands:
-    sys.argv = [name, *args]
-    scope = shared.setdefault(page, {"__name__": "__main__"}) if page is not None else {
-        "__name__": "__main__"}
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            exec(compile(code, name, "exec"), scope)
-        except SystemExit:
-            pass
-    for module in [m for m in sys.modules if m in {Path(c[0]).stem for c in commands}]:
-        del sys.modules[module]
-print(len(commands))
-"""
+SERIAL = lessons.DOCTEST_PYTHON  # one command at a time, as a reader runs them
+PARALLEL = runner.Interpreter(SERIAL.command, {**lessons.SIDE_BY_SIDE, **SERIAL.env})
 
 
-def wall(command, cwd=ROOT) -> tuple[float, str]:
+def command_blocks() -> list[list[dict]]:
+    """Each page's command blocks, in page order, as the runner takes them."""
+    expand = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
+    found = []
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        page = pages.read_page(path.read_text(encoding="utf-8"), expand)
+        found.append([{**pages.runnable(block), "exit": block.exit_status}
+                      for block in page.blocks if block.kind == Kind.SHELL])
+    return [blocks for blocks in found if blocks]
+
+
+def run_page(blocks: list[dict], interpreter: runner.Interpreter) -> None:
+    """A page's commands in a new folder that receives its files where the page shows them."""
+    with tempfile.TemporaryDirectory(prefix="bench-page-") as folder:
+        saved = {}
+        for block in blocks:
+            done = runner.run_block(block, Path(folder), saved, interpreter)
+            if any(code != block["exit"] for code in done.exit_codes):
+                sys.exit(f"line {block['line']}: {done.commands} exited {done.exit_codes}:\n"
+                         + done.output)
+
+
+def serial(page_blocks: list) -> None:
+    for blocks in page_blocks:
+        run_page(blocks, SERIAL)
+
+
+def parallel(page_blocks: list) -> None:
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        list(pool.map(run_page, page_blocks, [PARALLEL] * len(page_blocks), chunksize=1))
+
+
+def doctests(report: str) -> None:
+    """Exactly make test's doc-test command."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "--markdown-docs",
+         "--markdown-docs-syntax=superfences", "docs", "-q", "-p", "no:cacheprovider",
+         "--lesson-report", report], cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"the doc tests failed:\n{result.stdout}{result.stderr}")
+
+
+def seconds(job, *args) -> float:
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
-    if result.returncode not in (0, 2):
-        sys.exit(f"benchmark command failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
-    return elapsed, result.stdout
+    job(*args)
+    return time.perf_counter() - started
 
 
-def main():
-    python = sys.executable
+def repeat_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 20, got {text!r}")
+    return int(text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=repeat_count, default=REPEAT,
+                        help=f"runs of each measurement (default {REPEAT})")
+    repeat = parser.parse_args(argv).repeat
+    page_blocks = command_blocks()
+    commands = sum(len(block["commands"]) for blocks in page_blocks for block in blocks)
+    times = {"doc tests": [], "serial floor": [], "parallel floor": []}
     with tempfile.TemporaryDirectory() as folder:
-        _, out = wall([python, "-c", FLOOR, folder])
-        commands = int(out.split()[-1])
-        naive_commands = []
-        expand = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
-        for page_file in sorted((ROOT / "docs").rglob("*.md")):
-            page = pages.read_page(page_file.read_text(encoding="utf-8"), expand)
-            naive_commands += [[python, *argv] for b in page.blocks if b.kind == "shell"
-                               for argv in b.commands]
-
-        doctests, floor, naive = [], [], []
-        for _ in range(REPEAT):
-            # `make test`'s doc-test command: lessonkit and pytest-markdown-docs together
-            doctests.append(wall([python, "-m", "pytest", "--markdown-docs",
-                                  "--markdown-docs-syntax=superfences", "docs", "-q", "-p",
-                                  "no:cacheprovider", "--lesson-report",
-                                  f"{folder}/report.json"])[0])
-            floor.append(wall([python, "-c", FLOOR, folder])[0])
-            naive.append(sum(wall(command, cwd=folder)[0] for command in naive_commands))
-
-    doctest_s, floor_s, naive_s = (statistics.median(x) for x in (doctests, floor, naive))
-    print(f"blocks run: {commands} commands and code blocks, median of {REPEAT} runs each")
-    print(f"doc tests (make test's pytest docs): {doctest_s:6.2f} s")
-    print(f"floor (one process, code only):        {floor_s:6.2f} s")
-    print(f"naive (one interpreter per command):   {naive_s:6.2f} s")
-    print(f"doc tests / floor: {doctest_s / floor_s:.2f}  (goal: at most 1.5)")
-    print(f"naive / doc tests: {naive_s / doctest_s:.2f}")
+        for _ in range(repeat):
+            times["doc tests"].append(seconds(doctests, f"{folder}/report.json"))
+            times["serial floor"].append(seconds(serial, page_blocks))
+            times["parallel floor"].append(seconds(parallel, page_blocks))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(f"{commands} commands on {len(page_blocks)} pages, {os.cpu_count()} cores; "
+          f"median of {repeat} runs each, alternating")
+    for name, value in median.items():
+        runs = ", ".join(f"{v:.1f}" for v in times[name])
+        print(f"{name + ':':16} {value:7.2f} s   ({runs})")
+    print(f"doc tests / parallel floor: {median['doc tests'] / median['parallel floor']:.2f}"
+          "  (goal: at most 1.15)")
+    print(f"serial / parallel floor:    "
+          f"{median['serial floor'] / median['parallel floor']:.2f}")
 
 
 if __name__ == "__main__":
