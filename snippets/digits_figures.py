@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from digits_plots import decode_grid, plot_latent_space, show_images  # noqa: E402
 from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train  # noqa: E402
 
 THEMES = {
@@ -48,40 +49,27 @@ def trained(latent=2, beta=1.0):
 
 
 def _images(ax, pixels, rows, cols):
-    """Draw `rows * cols` images of 8 x 8 pixels as one mosaic, ink dark on the light palette."""
-    grid = pixels.reshape(rows, cols, 8, 8).permute(0, 2, 1, 3).reshape(rows * 8, cols * 8)
-    ax.imshow(grid.numpy(), cmap=colors["ink"], vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    """The page's mosaic (digits_plots.show_images), ink dark on the light palette, and a gap
+    in the palette's grid colour between the cells."""
+    show_images(ax, pixels, rows, cols, cmap=colors["ink"], gap=colors["grid"])
 
 
 def latent_map():
+    """The page's shown code, digits_plots.plot_latent_space, in this palette's colours."""
     model, x_test, y_test = trained()
-    with torch.no_grad():
-        mu, _ = model.encode(x_test)
     fig, ax = plt.subplots(figsize=(5.6, 4.6))
-    points = ax.scatter(mu[:, 0], mu[:, 1], c=y_test, cmap=colors["digits"], s=14,
-                        vmin=-0.5, vmax=9.5)
-    for radius in (1, 2):
-        ax.add_patch(plt.Circle((0, 0), radius, fill=False, linestyle="--",
-                                color=colors["grid"], linewidth=1))
-    ax.set_aspect("equal")
-    ax.set_xlabel("z₁ (encoder mean)")
-    ax.set_ylabel("z₂")
+    points = plot_latent_space(ax, model, x_test, y_test, cmap=colors["digits"],
+                               rings=colors["grid"])
     bar = fig.colorbar(points, ax=ax, ticks=range(10))
     bar.set_label("digit")
     return fig
 
 
 def manifold(size=15):
-    """Decode a grid of codes placed at the prior's quantiles, so each cell holds equal mass."""
+    """The page's shown code, digits_plots.decode_grid, drawn as a mosaic."""
     model, _, _ = trained()
-    quantiles = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.03, 0.97, size))
-    z = torch.stack(torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy"), -1)
-    with torch.no_grad():
-        pixels = torch.sigmoid(model.decoder(z.reshape(-1, 2)))
     fig, ax = plt.subplots(figsize=(5.2, 5.2))
-    _images(ax, pixels, size, size)
+    _images(ax, decode_grid(model, size), size, size)
     ax.set_xlabel("z₁ from the prior's 3rd to its 97th percentile")
     ax.set_ylabel("z₂ (top: high)")
     return fig
@@ -104,7 +92,7 @@ def reconstructions(count=12):
         decoded = torch.sigmoid(model.decoder(mu))
     fig, ax = plt.subplots(figsize=(6.4, 1.4))
     _images(ax, torch.cat([x_test[:count], decoded]), 2, count)
-    ax.set_yticks([4, 12], ["held-out", "decoded"])
+    ax.set_yticks([3.5, 12.5], ["held-out", "decoded"])  # row centres, a 1-pixel gap between
     return fig
 
 
@@ -113,7 +101,7 @@ def unit_kl():
     width = 0.4
     for offset, (beta, color) in enumerate(zip(BETAS, colors["bars"], strict=True)):
         model, x_test, _ = trained(latent=8, beta=beta)
-        count, kl = active_units(model, x_test)
+        count, kl, _ = active_units(model, x_test)
         units = torch.arange(len(kl)) + (offset - 0.5) * width
         label = f"β = {beta:g}: {count_text(count, len(kl))} units active"
         ax.bar(units, kl, width, color=color, label=label)
