@@ -23,6 +23,7 @@ from tests.browser import (
     CHROMIUM_ARGS,
     CODE_WIDER_THAN_ITS_BLOCK,
     ELEMENT_COUNT,
+    FIGURE_TEXT_SIZES,
     HEADINGS_IN_ORDER,
     LONG_TASKS_OBSERVER,
     RENDERED_HEIGHT,
@@ -550,6 +551,40 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, site_url, site_page, palet
         open_folded_blocks(page)
         seen = page.evaluate(SIDEWAYS)
         assert seen["scroll"] <= seen["width"] and not seen["over"], seen
+    finally:
+        context.close()
+
+
+SMALLEST_FIGURE_TEXT_PX = 9  # the floor for any text in a figure, as the reader's screen shows it
+
+
+def _figures_in_source(site_page: str) -> int:
+    """How many figures the page's Markdown shows in one palette (0 for a page with no source,
+    such as a notebook's or the 404 page)."""
+    source = ROOT / "docs" / ((site_page.rstrip("/") or "index") + ".md")
+    if not source.is_file():
+        return 0
+    return len(re.findall(r"\]\(figures/[^)#]+\.svg#only-light\)", source.read_text(
+        encoding="utf-8")))
+
+
+@pytest.mark.parametrize("palette", PALETTES)
+def test_figure_text_is_readable_on_a_phone(browser, site_url, site_page, palette):
+    """Every text of every figure a page shows, in the variant the phone's browser picks, is
+    drawn at least SMALLEST_FIGURE_TEXT_PX CSS px high at 390 x 844."""
+    context = _screen(browser, "phone", palette)
+    try:
+        page = context.new_page()
+        page.goto(site_url + site_page, wait_until="networkidle")
+        read_to_the_end(page)  # folded blocks opened, lazily loaded figures loaded
+        figures = page.evaluate(FIGURE_TEXT_SIZES)
+        assert len(figures) == _figures_in_source(site_page), \
+            [figure["figure"] for figure in figures]
+        small = [f"{figure['figure']} at {figure['width']} px wide: {text['text']!r} at "
+                 f"{text['px']:.1f} px" for figure in figures for text in figure["texts"]
+                 if text["px"] < SMALLEST_FIGURE_TEXT_PX]
+        assert not small, f"{len(small)} texts under {SMALLEST_FIGURE_TEXT_PX} px:\n" + \
+            "\n".join(small)
     finally:
         context.close()
 
