@@ -589,6 +589,87 @@ def test_figure_text_is_readable_on_a_phone(browser, site_url, site_page, palett
         context.close()
 
 
+_NO_CUE = (".md-typeset__scrollwrap { mask-image: none !important; "
+           "-webkit-mask-image: none !important; }")
+
+
+def _shot(page, box, clip=None, cue=True):
+    """A screenshot of `box` (or of `clip`, a region of the screen), with the site's scroll
+    cue as it is, or taken away."""
+    plain = None if cue else page.add_style_tag(content=_NO_CUE)
+    try:
+        page.wait_for_timeout(50)
+        return page.screenshot(clip=clip) if clip else box.screenshot()
+    finally:
+        if plain:
+            plain.evaluate("style => style.remove()")
+
+
+def _table_cues(page, url) -> tuple[int, list[str]]:
+    """At 390 px, each table of the page at `url` that does not fit scrolls in its own box,
+    and its cut edge looks different from a plain one (a fade: the reader sees there is more);
+    scrolled to its end, its right half reads plainly; a table that fits shows no cue. Returns
+    how many tables were cut off, and what was wrong."""
+    page.goto(url, wait_until="networkidle")
+    boxes = page.locator("article .md-typeset__scrollwrap")
+    cut, problems = 0, []
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(100)  # laid out, and marked by lessons.js
+        where = f"{url} table {index + 1}"
+        if not box.evaluate("e => e.scrollWidth > e.clientWidth + 1"):
+            if _shot(page, box) != _shot(page, box, cue=False):
+                problems.append(f"{where} fits the screen but shows a scroll cue")
+            continue
+        cut += 1
+        if _shot(page, box) == _shot(page, box, cue=False):
+            problems.append(f"{where} is cut off at the screen's edge with no cue that it "
+                            "scrolls")
+        box.evaluate("e => e.scrollTo(e.scrollWidth, 0)")
+        page.wait_for_timeout(100)
+        edge = box.bounding_box()
+        right = {"x": edge["x"] + edge["width"] / 2, "y": edge["y"],  # its right half
+                 "width": edge["width"] / 2, "height": edge["height"]}
+        if _shot(page, box, right) != _shot(page, box, right, cue=False):
+            problems.append(f"{where}, scrolled to its end, still fades its right edge")
+    return cut, problems
+
+
+def test_a_table_wider_than_a_phone_shows_that_it_scrolls(browser, site_url, site_page):
+    context = _screen(browser, "phone")
+    try:
+        _, problems = _table_cues(context.new_page(), site_url + site_page)
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
+# A table no phone's column holds: four columns of words that do not break.
+WIDE_TABLE = "<table><thead><tr>{}</tr></thead><tbody><tr>{}</tr></tbody></table>".format(
+    "".join(f"<th>column {n}</th>" for n in range(1, 5)),
+    "".join(f"<td><code>diagnostics_reconstruction_{n}</code></td>" for n in range(1, 5)))
+
+
+def test_a_planted_wide_table_shows_that_it_scrolls(browser, built_site, tmp_path):
+    """The check above on a table that is sure to be cut off at 390 px (the lessons' own
+    tables may all fit): planted at the top of a lesson in a copy of the site."""
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    lesson = site / "vae-basics" / "index.html"
+    text = lesson.read_text(encoding="utf-8")
+    title = text.index("</h1>") + len("</h1>")
+    lesson.write_text(text[:title] + WIDE_TABLE + text[title:], encoding="utf-8")
+    url, server = serve(site)
+    context = _screen(browser, "phone")
+    try:
+        cut, problems = _table_cues(context.new_page(), url + LESSON)
+        assert cut >= 1, "the planted table fits a phone's column: plant a wider one"
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+        server.shutdown()
+
 def test_folded_blocks_read_without_javascript(browser, site_url, built_site):
     """No lesson text waits in a <template>: with JavaScript off, every folded block's text is in
     the document (and so find-in-page reaches it)."""
