@@ -598,8 +598,9 @@ def _shot(page, box, clip=None, cue=True):
     cue as it is, or taken away."""
     plain = None if cue else page.add_style_tag(content=_NO_CUE)
     try:
-        page.wait_for_timeout(50)
-        return page.screenshot(clip=clip) if clip else box.screenshot()
+        # Transitions finished at once: the header's shadow fades in as the page scrolls.
+        return (page.screenshot(clip=clip, animations="disabled") if clip
+                else box.screenshot(animations="disabled"))
     finally:
         if plain:
             plain.evaluate("style => style.remove()")
