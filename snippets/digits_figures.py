@@ -2,6 +2,8 @@
 
 `python digits_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg
 (dark palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
+Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
+wide, in an 11-point font: its smallest text draws at 9 CSS px or more on a phone.
 """
 
 import functools
@@ -24,6 +26,9 @@ THEMES = {
              "bars": ("#8c9eff", "#ffab40")},
 }
 colors = THEMES["light"]
+LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
+narrow = False  # the layout being drawn
+NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
 BETAS = (1.0, 2.0)  # the two 8-dimensional runs of the page's section on active units
 
 
@@ -32,7 +37,7 @@ def _style(theme):
     return {
         "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
         "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
-        "legend.frameon": False, "font.size": 10, "svg.fonttype": "none",
+        "legend.frameon": False, "font.size": 11 if narrow else 10, "svg.fonttype": "none",
         "svg.hashsalt": "vae-digits", "figure.dpi": 100, "savefig.dpi": 150,
     }
 
@@ -47,6 +52,13 @@ def trained(latent=2, beta=1.0):
     return model.eval(), x_test, y_test
 
 
+def _size(width, height, narrow_height=None):
+    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
+    if narrow:
+        return NARROW_WIDTH, narrow_height or height
+    return width, height
+
+
 def _images(ax, pixels, rows, cols):
     """Draw `rows * cols` images of 8 x 8 pixels as one mosaic, ink dark on the light palette."""
     grid = pixels.reshape(rows, cols, 8, 8).permute(0, 2, 1, 3).reshape(rows * 8, cols * 8)
@@ -59,7 +71,7 @@ def latent_map():
     model, x_test, y_test = trained()
     with torch.no_grad():
         mu, _ = model.encode(x_test)
-    fig, ax = plt.subplots(figsize=(5.6, 4.6))
+    fig, ax = plt.subplots(figsize=_size(5.6, 4.6, 3.2))
     points = ax.scatter(mu[:, 0], mu[:, 1], c=y_test, cmap=colors["digits"], s=14,
                         vmin=-0.5, vmax=9.5)
     for radius in (1, 2):
@@ -80,19 +92,22 @@ def manifold(size=15):
     z = torch.stack(torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy"), -1)
     with torch.no_grad():
         pixels = torch.sigmoid(model.decoder(z.reshape(-1, 2)))
-    fig, ax = plt.subplots(figsize=(5.2, 5.2))
+    fig, ax = plt.subplots(figsize=_size(5.2, 5.2, 3.6))
     _images(ax, pixels, size, size)
-    ax.set_xlabel("z₁ from the prior's 3rd to its 97th percentile")
+    ax.set_xlabel(("\n" if narrow else " ").join(
+        ["z₁ from the prior's 3rd", "to its 97th percentile"]))
     ax.set_ylabel("z₂ (top: high)")
     return fig
 
 
 def samples(rows=6, cols=12):
+    if narrow:  # the same samples, in half as many columns
+        rows, cols = rows * 2, cols // 2
     model, _, _ = trained()
     torch.manual_seed(SEED)
     with torch.no_grad():
         pixels = torch.sigmoid(model.decoder(torch.randn(rows * cols, 2)))
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    fig, ax = plt.subplots(figsize=_size(6.4, 3.3, 7.2))
     _images(ax, pixels, rows, cols)
     return fig
 
@@ -102,14 +117,19 @@ def reconstructions(count=12):
     with torch.no_grad():
         mu, _ = model.encode(x_test[:count])
         decoded = torch.sigmoid(model.decoder(mu))
-    fig, ax = plt.subplots(figsize=(6.4, 1.4))
-    _images(ax, torch.cat([x_test[:count], decoded]), 2, count)
-    ax.set_yticks([4, 12], ["held-out", "decoded"])
+    # On a phone, two pairs of rows of half as many digits each: held-out, decoded, held-out...
+    parts = 2 if narrow else 1
+    cols = count // parts
+    rows = [part[start:start + cols] for start in range(0, count, cols)
+            for part in (x_test[:count], decoded)]
+    fig, ax = plt.subplots(figsize=_size(6.4, 1.4, 2.6))
+    _images(ax, torch.cat(rows), len(rows), cols)
+    ax.set_yticks(range(4, 8 * len(rows), 8), ["held-out", "decoded"] * parts)
     return fig
 
 
 def unit_kl():
-    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    fig, ax = plt.subplots(figsize=_size(6.4, 2.8, 3.0))
     width = 0.4
     for offset, (beta, color) in enumerate(zip(BETAS, colors["bars"], strict=True)):
         model, x_test, _ = trained(latent=8, beta=beta)
@@ -142,15 +162,17 @@ def main(argv):
         sys.exit(f"digits_figures.py: error: no figure named {unknown[0]!r}; "
                  f"the figures are {', '.join(FIGURES)}")
     outdir.mkdir(parents=True, exist_ok=True)
-    global colors
+    global colors, narrow
     for name in names:
-        for theme, suffix in (("light", ""), ("dark", "-dark")):
-            colors = THEMES[theme]
-            with plt.rc_context(_style(theme)):
-                figure = FIGURES[name]()
-                figure.savefig(outdir / f"{name}{suffix}.svg", transparent=True,
-                               bbox_inches="tight", metadata={"Date": None})
-                plt.close(figure)
+        for layout, phone in LAYOUTS.items():
+            narrow = phone
+            for theme, suffix in (("light", ""), ("dark", "-dark")):
+                colors = THEMES[theme]
+                with plt.rc_context(_style(theme)):
+                    figure = FIGURES[name]()
+                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
+                                   bbox_inches="tight", metadata={"Date": None})
+                    plt.close(figure)
         print(name)
 
 

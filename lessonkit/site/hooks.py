@@ -4,7 +4,8 @@
   shows (and the doc tests ran).
 - Figures are drawn by the `*_figures.py` snippets and published under `figures/`
   (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the
-  `-dark` variant with `#only-dark`.
+  `-dark` variant with `#only-dark`. Where a script drew a figure for a phone's width too
+  (`NAME-narrow.svg`), the page offers it below Material's tablet breakpoint (`<picture>`).
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
   (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
   buttons for the notebook and the script.
@@ -238,6 +239,8 @@ def on_page_content(content, page, config, files):
 
     content = _MATH.sub(to_mathml, content)
     content = with_download_attribute(content)
+    content = figures.for_phones(
+        content, lambda path: files.get_file_from_path(path) is not None)
     if page.file.src_uri.startswith(NOTEBOOK_DIR):
         return content
     return codehtml.lighten_page(content)  # light pages: fewer elements for highlighted code
