@@ -2,6 +2,8 @@
 
 `python digits_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg
 (dark palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
+Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
+wide, in an 11-point font: its smallest text draws at 9 CSS px or more on a phone.
 """
 
 import functools
@@ -25,6 +27,9 @@ THEMES = {
              "bars": ("#8c9eff", "#ffab40")},
 }
 colors = THEMES["light"]
+LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
+narrow = False  # the layout being drawn
+NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
 BETAS = (1.0, 2.0)  # the two 8-dimensional runs of the page's section on active units
 
 
@@ -33,7 +38,7 @@ def _style(theme):
     return {
         "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
         "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
-        "legend.frameon": False, "font.size": 10, "svg.fonttype": "none",
+        "legend.frameon": False, "font.size": 11 if narrow else 10, "svg.fonttype": "none",
         "svg.hashsalt": "vae-digits", "figure.dpi": 100, "savefig.dpi": 150,
     }
 
@@ -48,6 +53,13 @@ def trained(latent=2, beta=1.0):
     return model.eval(), x_test, y_test
 
 
+def _size(width, height, narrow_height=None):
+    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
+    if narrow:
+        return NARROW_WIDTH, narrow_height or height
+    return width, height
+
+
 def _images(ax, pixels, rows, cols):
     """The page's mosaic (digits_plots.show_images), ink dark on the light palette, and a gap
     in the palette's grid colour between the cells."""
@@ -57,7 +69,7 @@ def _images(ax, pixels, rows, cols):
 def latent_map():
     """The page's shown code, digits_plots.plot_latent_space, in this palette's colours."""
     model, x_test, y_test = trained()
-    fig, ax = plt.subplots(figsize=(5.6, 4.6))
+    fig, ax = plt.subplots(figsize=_size(5.6, 4.6, 3.2))
     points = plot_latent_space(ax, model, x_test, y_test, cmap=colors["digits"],
                                rings=colors["grid"])
     bar = fig.colorbar(points, ax=ax, ticks=range(10))
@@ -68,19 +80,22 @@ def latent_map():
 def manifold(size=15):
     """The page's shown code, digits_plots.decode_grid, drawn as a mosaic."""
     model, _, _ = trained()
-    fig, ax = plt.subplots(figsize=(5.2, 5.2))
+    fig, ax = plt.subplots(figsize=_size(5.2, 5.2, 3.6))
     _images(ax, decode_grid(model, size), size, size)
-    ax.set_xlabel("z₁ from the prior's 3rd to its 97th percentile")
+    ax.set_xlabel(("\n" if narrow else " ").join(
+        ["z₁ from the prior's 3rd", "to its 97th percentile"]))
     ax.set_ylabel("z₂ (top: high)")
     return fig
 
 
 def samples(rows=6, cols=12):
+    if narrow:  # the same samples, in half as many columns
+        rows, cols = rows * 2, cols // 2
     model, _, _ = trained()
     torch.manual_seed(SEED)
     with torch.no_grad():
         pixels = torch.sigmoid(model.decoder(torch.randn(rows * cols, 2)))
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    fig, ax = plt.subplots(figsize=_size(6.4, 3.3, 7.2))
     _images(ax, pixels, rows, cols)
     return fig
 
@@ -90,14 +105,20 @@ def reconstructions(count=12):
     with torch.no_grad():
         mu, _ = model.encode(x_test[:count])
         decoded = torch.sigmoid(model.decoder(mu))
-    fig, ax = plt.subplots(figsize=(6.4, 1.4))
-    _images(ax, torch.cat([x_test[:count], decoded]), 2, count)
-    ax.set_yticks([3.5, 12.5], ["held-out", "decoded"])  # row centres, a 1-pixel gap between
+    # On a phone, two pairs of rows of half as many digits each: held-out, decoded, held-out...
+    parts = 2 if narrow else 1
+    cols = count // parts
+    rows = [part[start:start + cols] for start in range(0, count, cols)
+            for part in (x_test[:count], decoded)]
+    fig, ax = plt.subplots(figsize=_size(6.4, 1.4, 2.6))
+    _images(ax, torch.cat(rows), len(rows), cols)
+    # Row centres: 8 pixels a row and a 1-pixel gap between rows.
+    ax.set_yticks([9 * row + 3.5 for row in range(len(rows))], ["held-out", "decoded"] * parts)
     return fig
 
 
 def unit_kl():
-    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    fig, ax = plt.subplots(figsize=_size(6.4, 2.8, 3.0))
     width = 0.4
     for offset, (beta, color) in enumerate(zip(BETAS, colors["bars"], strict=True)):
         model, x_test, _ = trained(latent=8, beta=beta)
@@ -130,15 +151,17 @@ def main(argv):
         sys.exit(f"digits_figures.py: error: no figure named {unknown[0]!r}; "
                  f"the figures are {', '.join(FIGURES)}")
     outdir.mkdir(parents=True, exist_ok=True)
-    global colors
+    global colors, narrow
     for name in names:
-        for theme, suffix in (("light", ""), ("dark", "-dark")):
-            colors = THEMES[theme]
-            with plt.rc_context(_style(theme)):
-                figure = FIGURES[name]()
-                figure.savefig(outdir / f"{name}{suffix}.svg", transparent=True,
-                               bbox_inches="tight", metadata={"Date": None})
-                plt.close(figure)
+        for layout, phone in LAYOUTS.items():
+            narrow = phone
+            for theme, suffix in (("light", ""), ("dark", "-dark")):
+                colors = THEMES[theme]
+                with plt.rc_context(_style(theme)):
+                    figure = FIGURES[name]()
+                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
+                                   bbox_inches="tight", metadata={"Date": None})
+                    plt.close(figure)
         print(name)
 
 

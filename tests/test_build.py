@@ -245,3 +245,26 @@ def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():
         ("code", "# The command line's flags, as a list\nFLAGS = []\n"
                  "returned = main(FLAGS)"),
     ]
+
+
+def test_a_figure_drawn_for_phones_too_is_offered_below_the_tablet_breakpoint(tmp_path):
+    """A figure script's NAME-narrow.svg is offered in a <picture> to screens below PHONE; a
+    figure drawn in one width only stays a plain image."""
+    from lessonkit.site.figures import PHONE
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    result = build(tmp_path, {"demo_figures.py": f"""\
+        import sys
+        from pathlib import Path
+        out = Path(sys.argv[1])
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("wide", "wide-narrow", "plain"):
+            (out / f"{{name}}.svg").write_text({svg!r})
+        """}, page="# A page\n\n![one](figures/wide.svg#only-light){ loading=lazy }\n\n"
+                   "![two](figures/plain.svg#only-light)\n")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    pictures = re.findall(r"<picture>.*?</picture>", html, re.DOTALL)
+    assert len(pictures) == 1, pictures
+    assert f'<source media="{PHONE}" srcset="figures/wide-narrow.svg">' in pictures[0]
+    assert 'src="figures/wide.svg#only-light"' in pictures[0]  # the palette's choice kept
+    assert 'src="figures/plain.svg#only-light"' in html

@@ -4,7 +4,8 @@
   shows (and the doc tests ran).
 - Figures are drawn by the `*_figures.py` snippets and published under `figures/`
   (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the
-  `-dark` variant with `#only-dark`.
+  `-dark` variant with `#only-dark`. Where a script drew a figure for a phone's width too
+  (`NAME-narrow.svg`), the page offers it below Material's tablet breakpoint (`<picture>`).
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
   (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter (its kernel over
   CurveZMQ-encrypted sockets: use_jupyter_config); its page gets download buttons for the
@@ -355,6 +356,8 @@ def on_page_content(content, page, config, files):
 
     content = _MATH.sub(to_mathml, content)
     content = with_download_attribute(content)
+    content = figures.for_phones(
+        content, lambda path: files.get_file_from_path(path) is not None)
     if page.file.src_uri.startswith(NOTEBOOK_DIR):
         # Below the lessons in the search: a notebook repeats the code of a lesson's files.
         page.meta["search"] = {**(page.meta.get("search") or {}), "boost": NOTEBOOK_BOOST}
