@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from digits_curves import curves  # noqa: E402
 from digits_plots import decode_grid, plot_latent_space, show_images  # noqa: E402
 from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train  # noqa: E402
 
@@ -133,7 +134,34 @@ def unit_kl():
     return fig
 
 
+@functools.cache
+def elbo_history():
+    return curves(report=False)  # `python digits_curves.py`'s run
+
+
+def elbo_curves():
+    """Both bounds after every epoch, then their difference."""
+    history = elbo_history()
+    epochs = range(1, len(history) + 1)
+    training, held_out = ([row[i] for row in history] for i in (0, 1))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=_size(6.4, 4.6, 5.2), sharex=True,
+                                      height_ratios=(3, 2))
+    top.plot(epochs, training, color=colors["bars"][0], label="training images (1,500)")
+    top.plot(epochs, held_out, color=colors["bars"][1], label="held-out images (297)")
+    top.set_ylim(min(training) - 0.3, held_out[9] + 0.5)  # from epoch 10 on; epoch 1 is far above
+    top.set_ylabel("negative ELBO (nats)")
+    top.grid(linewidth=0.5)
+    top.legend()
+    bottom.plot(epochs, [h - t for t, h in history], color=colors["text"], linewidth=1)
+    bottom.axhline(0, color=colors["grid"], linewidth=1)
+    bottom.set_ylabel("held-out − training")
+    bottom.set_xlabel("epoch")
+    bottom.grid(linewidth=0.5)
+    return fig
+
+
 FIGURES = {
+    "digits-elbo-curves": elbo_curves,
     "digits-latent-map": latent_map,
     "digits-manifold": manifold,
     "digits-samples": samples,
