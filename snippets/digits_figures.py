@@ -2,6 +2,8 @@
 
 `python digits_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg
 (dark palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
+Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
+wide, in an 11-point font: its smallest text draws at 9 CSS px or more on a phone.
 """
 
 import functools
@@ -14,6 +16,8 @@ matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from digits_curves import curves  # noqa: E402
+from digits_plots import decode_grid, plot_latent_space, show_images  # noqa: E402
 from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train  # noqa: E402
 
 THEMES = {
@@ -24,6 +28,9 @@ THEMES = {
              "bars": ("#8c9eff", "#ffab40")},
 }
 colors = THEMES["light"]
+LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
+narrow = False  # the layout being drawn
+NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
 BETAS = (1.0, 2.0)  # the two 8-dimensional runs of the page's section on active units
 
 
@@ -32,7 +39,7 @@ def _style(theme):
     return {
         "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
         "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
-        "legend.frameon": False, "font.size": 10, "svg.fonttype": "none",
+        "legend.frameon": False, "font.size": 11 if narrow else 10, "svg.fonttype": "none",
         "svg.hashsalt": "vae-digits", "figure.dpi": 100, "savefig.dpi": 150,
     }
 
@@ -47,52 +54,49 @@ def trained(latent=2, beta=1.0):
     return model.eval(), x_test, y_test
 
 
+def _size(width, height, narrow_height=None):
+    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
+    if narrow:
+        return NARROW_WIDTH, narrow_height or height
+    return width, height
+
+
 def _images(ax, pixels, rows, cols):
-    """Draw `rows * cols` images of 8 x 8 pixels as one mosaic, ink dark on the light palette."""
-    grid = pixels.reshape(rows, cols, 8, 8).permute(0, 2, 1, 3).reshape(rows * 8, cols * 8)
-    ax.imshow(grid.numpy(), cmap=colors["ink"], vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    """The page's mosaic (digits_plots.show_images), ink dark on the light palette, and a gap
+    in the palette's grid colour between the cells."""
+    show_images(ax, pixels, rows, cols, cmap=colors["ink"], gap=colors["grid"])
 
 
 def latent_map():
+    """The page's shown code, digits_plots.plot_latent_space, in this palette's colours."""
     model, x_test, y_test = trained()
-    with torch.no_grad():
-        mu, _ = model.encode(x_test)
-    fig, ax = plt.subplots(figsize=(5.6, 4.6))
-    points = ax.scatter(mu[:, 0], mu[:, 1], c=y_test, cmap=colors["digits"], s=14,
-                        vmin=-0.5, vmax=9.5)
-    for radius in (1, 2):
-        ax.add_patch(plt.Circle((0, 0), radius, fill=False, linestyle="--",
-                                color=colors["grid"], linewidth=1))
-    ax.set_aspect("equal")
-    ax.set_xlabel("z₁ (encoder mean)")
-    ax.set_ylabel("z₂")
+    fig, ax = plt.subplots(figsize=_size(5.6, 4.6, 3.2))
+    points = plot_latent_space(ax, model, x_test, y_test, cmap=colors["digits"],
+                               rings=colors["grid"])
     bar = fig.colorbar(points, ax=ax, ticks=range(10))
     bar.set_label("digit")
     return fig
 
 
 def manifold(size=15):
-    """Decode a grid of codes placed at the prior's quantiles, so each cell holds equal mass."""
+    """The page's shown code, digits_plots.decode_grid, drawn as a mosaic."""
     model, _, _ = trained()
-    quantiles = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.03, 0.97, size))
-    z = torch.stack(torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy"), -1)
-    with torch.no_grad():
-        pixels = torch.sigmoid(model.decoder(z.reshape(-1, 2)))
-    fig, ax = plt.subplots(figsize=(5.2, 5.2))
-    _images(ax, pixels, size, size)
-    ax.set_xlabel("z₁ from the prior's 3rd to its 97th percentile")
+    fig, ax = plt.subplots(figsize=_size(5.2, 5.2, 3.6))
+    _images(ax, decode_grid(model, size), size, size)
+    ax.set_xlabel(("\n" if narrow else " ").join(
+        ["z₁ from the prior's 3rd", "to its 97th percentile"]))
     ax.set_ylabel("z₂ (top: high)")
     return fig
 
 
 def samples(rows=6, cols=12):
+    if narrow:  # the same samples, in half as many columns
+        rows, cols = rows * 2, cols // 2
     model, _, _ = trained()
     torch.manual_seed(SEED)
     with torch.no_grad():
         pixels = torch.sigmoid(model.decoder(torch.randn(rows * cols, 2)))
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    fig, ax = plt.subplots(figsize=_size(6.4, 3.3, 7.2))
     _images(ax, pixels, rows, cols)
     return fig
 
@@ -102,18 +106,24 @@ def reconstructions(count=12):
     with torch.no_grad():
         mu, _ = model.encode(x_test[:count])
         decoded = torch.sigmoid(model.decoder(mu))
-    fig, ax = plt.subplots(figsize=(6.4, 1.4))
-    _images(ax, torch.cat([x_test[:count], decoded]), 2, count)
-    ax.set_yticks([4, 12], ["held-out", "decoded"])
+    # On a phone, two pairs of rows of half as many digits each: held-out, decoded, held-out...
+    parts = 2 if narrow else 1
+    cols = count // parts
+    rows = [part[start:start + cols] for start in range(0, count, cols)
+            for part in (x_test[:count], decoded)]
+    fig, ax = plt.subplots(figsize=_size(6.4, 1.4, 2.6))
+    _images(ax, torch.cat(rows), len(rows), cols)
+    # Row centres: 8 pixels a row and a 1-pixel gap between rows.
+    ax.set_yticks([9 * row + 3.5 for row in range(len(rows))], ["held-out", "decoded"] * parts)
     return fig
 
 
 def unit_kl():
-    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    fig, ax = plt.subplots(figsize=_size(6.4, 2.8, 3.0))
     width = 0.4
     for offset, (beta, color) in enumerate(zip(BETAS, colors["bars"], strict=True)):
         model, x_test, _ = trained(latent=8, beta=beta)
-        count, kl = active_units(model, x_test)
+        count, kl, _ = active_units(model, x_test)
         units = torch.arange(len(kl)) + (offset - 0.5) * width
         label = f"β = {beta:g}: {count_text(count, len(kl))} units active"
         ax.bar(units, kl, width, color=color, label=label)
@@ -124,7 +134,34 @@ def unit_kl():
     return fig
 
 
+@functools.cache
+def elbo_history():
+    return curves(report=False)  # `python digits_curves.py`'s run
+
+
+def elbo_curves():
+    """Both bounds after every epoch, then their difference."""
+    history = elbo_history()
+    epochs = range(1, len(history) + 1)
+    training, held_out = ([row[i] for row in history] for i in (0, 1))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=_size(6.4, 4.6, 5.2), sharex=True,
+                                      height_ratios=(3, 2))
+    top.plot(epochs, training, color=colors["bars"][0], label="training images (1,500)")
+    top.plot(epochs, held_out, color=colors["bars"][1], label="held-out images (297)")
+    top.set_ylim(min(training) - 0.3, held_out[9] + 0.5)  # from epoch 10 on; epoch 1 is far above
+    top.set_ylabel("negative ELBO (nats)")
+    top.grid(linewidth=0.5)
+    top.legend()
+    bottom.plot(epochs, [h - t for t, h in history], color=colors["text"], linewidth=1)
+    bottom.axhline(0, color=colors["grid"], linewidth=1)
+    bottom.set_ylabel("held-out − training")
+    bottom.set_xlabel("epoch")
+    bottom.grid(linewidth=0.5)
+    return fig
+
+
 FIGURES = {
+    "digits-elbo-curves": elbo_curves,
     "digits-latent-map": latent_map,
     "digits-manifold": manifold,
     "digits-samples": samples,
@@ -142,15 +179,17 @@ def main(argv):
         sys.exit(f"digits_figures.py: error: no figure named {unknown[0]!r}; "
                  f"the figures are {', '.join(FIGURES)}")
     outdir.mkdir(parents=True, exist_ok=True)
-    global colors
+    global colors, narrow
     for name in names:
-        for theme, suffix in (("light", ""), ("dark", "-dark")):
-            colors = THEMES[theme]
-            with plt.rc_context(_style(theme)):
-                figure = FIGURES[name]()
-                figure.savefig(outdir / f"{name}{suffix}.svg", transparent=True,
-                               bbox_inches="tight", metadata={"Date": None})
-                plt.close(figure)
+        for layout, phone in LAYOUTS.items():
+            narrow = phone
+            for theme, suffix in (("light", ""), ("dark", "-dark")):
+                colors = THEMES[theme]
+                with plt.rc_context(_style(theme)):
+                    figure = FIGURES[name]()
+                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
+                                   bbox_inches="tight", metadata={"Date": None})
+                    plt.close(figure)
         print(name)
 
 

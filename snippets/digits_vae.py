@@ -127,15 +127,15 @@ def held_out_bounds(model, x, samples=1000):
 def active_units(model, x, threshold=0.01):
     """Burda et al.'s activity: a unit is active when the variance of its
     mean code over the data is above `threshold`.
-    Returns the count as a range (fewest, most) and each unit's KL in nats
-    per image. A unit within a factor of two of the threshold counts only in
-    the upper end: which side of it such a unit lands on can change with the
-    last bits a CPU rounds."""
+    Returns the count as a range (fewest, most), each unit's KL in nats
+    per image, and each unit's variance. A unit within a factor of two of
+    the threshold counts only in the upper end: which side of it such a
+    unit lands on can change with the last bits a CPU rounds."""
     mu, logvar = model.encode(x)
     variance = mu.var(0)
     fewest = int((variance > 2 * threshold).sum())
     most = int((variance > threshold / 2).sum())
-    return (fewest, most), kl_per_dim(mu, logvar).mean(0)
+    return (fewest, most), kl_per_dim(mu, logvar).mean(0), variance
 
 
 def count_text(count, units):
@@ -146,19 +146,32 @@ def count_text(count, units):
     return f"{fewest} to {most} of {units} ({most - fewest} near the threshold)"
 
 
+def nats_and_bits(nats, pixels):
+    """'25.0 nats = 0.56 bits/dim': bits per dimension divide the nats by
+    ln 2 and by the pixels per image, so images of any size compare."""
+    return f"{nats:.1f} nats = {nats / math.log(2) / pixels:.2f} bits/dim"
+
+
 def report(model, x):
     """What the held-out images say about a trained model."""
     neg_elbo, neg_iwae = held_out_bounds(model, x)
     floor = F.binary_cross_entropy(x, x, reduction="none").sum(1).mean()
     floor = floor.item()
-    count, kl = active_units(model, x)
+    count, kl, variance = active_units(model, x)
+    pixels = x.shape[1]
     print(f"held-out images: {len(x)}")
-    print(f"  negative ELBO:    {neg_elbo:.1f} nats")
-    print(f"  -log p(x), IWAE:  {neg_iwae:.1f} nats  "
+    print(f"  negative ELBO:    {nats_and_bits(neg_elbo, pixels)}")
+    print(f"  -log p(x), IWAE:  {nats_and_bits(neg_iwae, pixels)}  "
           "(1000 samples per image)")
-    print(f"  grey-level floor: {floor:.1f} nats  "
+    print(f"  grey-level floor: {nats_and_bits(floor, pixels)}  "
           "(BCE of each image with itself)")
     print(f"active units: {count_text(count, len(kl))}")
+    print("  variance of each unit's mean code (active above 0.01):")
+    # two significant digits: 0.86, 0.094, 0.010 (0.000 below 0.0005)
+    values = [f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+              for value in variance.tolist()]
+    for start in range(0, len(values), 8):  # 8 units a line
+        print("   ", " ".join(values[start:start + 8]))
     units = " ".join(f"{value:.1f}" for value in kl.tolist())
     print("  KL per unit:", units, "nats")
 # --8<-- [end:evaluate]

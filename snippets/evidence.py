@@ -65,6 +65,8 @@ def evidence(history, points, data, beta):
 if __name__ == "__main__":
     args, x, history, points = lab.main()
     print("generated_points")  # 3 decimals, zeros kept: the record uses them
-    pairs = (f"[{a:.3f}, {b:.3f}]" for a, b in points.tolist())
+    # round first, then + 0.0: a tiny negative prints 0.000, not -0.000
+    pairs = (f"[{round(a, 3) + 0.0:.3f}, {round(b, 3) + 0.0:.3f}]"
+             for a, b in points.tolist())
     print("[" + ", ".join(pairs) + "]")
     evidence(history, points, x, args.beta)

@@ -2,8 +2,12 @@
 
 `python vae_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg (dark
 palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
+Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
+wide, panels stacked, in an 11-point font: its smallest text (a log axis's exponent)
+draws at 9 CSS px or more on a phone.
 """
 
+import functools
 import sys
 from pathlib import Path
 
@@ -11,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from compare_models import generated  # noqa: E402
 from tiny_vae_2d import REPORT_EPOCHS  # noqa: E402
@@ -28,6 +33,10 @@ from vae_experiments import (  # noqa: E402
 )
 from what_beta_means import lab_run, thresholds  # noqa: E402
 
+# Each figure is drawn four times (two palettes, two widths) from the same runs: train once.
+generated = functools.cache(generated)
+lab_run = functools.cache(lab_run)
+
 THEMES = {
     "light": {"text": "#1f2328", "grid": "#d0d7de", "data": "#8c959f", "accent": "#3f51b5",
               "second": "#e8710a", "third": "#1a7f37"},
@@ -35,6 +44,9 @@ THEMES = {
              "second": "#ffab40", "third": "#56d364"},
 }
 colors = THEMES["light"]
+LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
+narrow = False  # the layout being drawn
+NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
 
 
 def _style(theme):
@@ -43,7 +55,7 @@ def _style(theme):
         "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
         "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
         "axes.grid": True, "grid.linewidth": 0.5, "legend.frameon": False,
-        "font.size": 10, "svg.fonttype": "none", "svg.hashsalt": "vae-basics",
+        "font.size": 11 if narrow else 10, "svg.fonttype": "none", "svg.hashsalt": "vae-basics",
         "figure.dpi": 100, "savefig.dpi": 150,  # for the rasterized point clouds
     }
 
@@ -63,9 +75,21 @@ def _prior_circles(ax):
                                 color=colors["grid"], linewidth=1))
 
 
+def _size(width, height, narrow_height=None):
+    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
+    if narrow:
+        return NARROW_WIDTH, narrow_height or height
+    return width, height
+
+
+def _lines(*parts):
+    """The parts of a text on one line, or on a phone one line each."""
+    return ("\n" if narrow else " ").join(parts)
+
+
 def training_curves():
     _, _, history = run()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=_size(7, 3.6))
     epochs = range(1, len(history) + 1)
     for index, (label, color) in enumerate(
         [("reconstruction", colors["accent"]), ("KL", colors["second"]),
@@ -79,49 +103,49 @@ def training_curves():
     ax.set_xticks(REPORT_EPOCHS)
     ax.set_xlabel("epoch (dots: the epochs the lab prints)")
     ax.set_ylabel("value (log scale)")
-    ax.legend(loc="upper right", ncols=3)
+    ax.legend(loc="upper right", ncols=1 if narrow else 3)
     return fig
 
 
 def data_and_samples():
     x, model, _ = run()
     samples = prior_samples(model)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=_size(7, 3.6))
     _data(ax, x)
     _cloud(ax, samples, s=8, marker="x", color=colors["accent"],
                label=f"{PRIOR_SAMPLES} points decoded from z ~ N(0, I)")
     ax.set_aspect("equal")
-    ax.set_title(f"{share_near_data(samples, x):.0%} of the decoded points lie within {NEAR} "
-                 "of a training point", fontsize=10)
-    ax.legend(loc="upper center", ncols=2, bbox_to_anchor=(0.5, -0.12))
+    ax.set_title(_lines(f"{share_near_data(samples, x):.0%} of the decoded points lie",
+                        f"within {NEAR} of a training point"), fontsize=10)
+    ax.legend(loc="upper center", ncols=1 if narrow else 2, bbox_to_anchor=(0.5, -0.12))
     return fig
 
 
 def latent_space():
     x, model, _ = run()
     mu = latent_means(model, x)
-    fig, ax = plt.subplots(figsize=(4.6, 4.6))
+    fig, ax = plt.subplots(figsize=_size(4.6, 4.6, 3.6))
     _prior_circles(ax)
     _cloud(ax, mu[:128], s=8, color=colors["accent"],
                label="cluster at (+1, 0)")
     _cloud(ax, mu[128:], s=8, color=colors["second"],
                label="cluster at (-1, 0)")
     ax.set(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), xlabel="z₁", ylabel="z₂", aspect="equal")
-    ax.set_title("encoder means; dashed: 1 and 2 std of the prior", fontsize=10)
+    ax.set_title(_lines("encoder means;", "dashed: 1 and 2 std of the prior"), fontsize=10)
     ax.legend(loc="upper right")
     return fig
 
 
 def interpolation():
     x, model, _ = run()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=_size(7, 3.6))
     _data(ax, x)
     for start, end, color in (([-2.0, 0.0], [2.0, 0.0], colors["accent"]),
                               ([0.0, -2.0], [0.0, 2.0], colors["second"])):
         _, decoded = decode_line(model, start, end)
         ax.plot(decoded[:, 0], decoded[:, 1], "-o", color=color, markersize=4,
-                label=f"z from {tuple(start)} to {tuple(end)}: largest step "
-                      f"{largest_step(decoded):.3f}")
+                label=_lines(f"z from {tuple(start)} to {tuple(end)}:",
+                             f"largest step {largest_step(decoded):.3f}"))
     ax.set_aspect("equal")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12))
     return fig
@@ -129,7 +153,11 @@ def interpolation():
 
 def kl_weight():
     betas = (0.0, 0.05, 0.5)
-    fig, axes = plt.subplots(2, 3, figsize=(9, 6))
+    if narrow:  # one row per β: its samples, then its encoder means
+        fig, axes = plt.subplots(3, 2, figsize=_size(9, 6, 6.6), width_ratios=(4, 3))
+        axes = axes.T
+    else:
+        fig, axes = plt.subplots(2, 3, figsize=(9, 6))
     for column, beta in enumerate(betas):
         x, model, history = run(beta=beta)
         samples = prior_samples(model)
@@ -138,7 +166,8 @@ def kl_weight():
         _cloud(top, samples, s=5, marker="x", color=colors["accent"])
         recon, kl, _ = history[-1]
         top.set_title(f"β = {beta:g}\nrecon {recon:.4f}, KL {kl:.4f}\n"
-                      f"{share_near_data(samples, x):.0%} of samples near data", fontsize=9)
+                      f"{share_near_data(samples, x):.0%} of samples near data", fontsize=9,
+                      loc="left" if narrow else "center")
         top.set(xlim=(-2, 2), ylim=(-1.5, 1.5), aspect="equal")
         mu = latent_means(model, x)
         _prior_circles(bottom)
@@ -146,14 +175,21 @@ def kl_weight():
         _cloud(bottom, mu[128:], s=5, color=colors["second"])
         limit = max(2.5, mu.abs().max().item() * 1.1)
         bottom.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal")
-    axes[0, 0].set_ylabel("data (grey), samples (×)")
-    axes[1, 0].set_ylabel("encoder means in z")
+        if narrow:  # three tick labels, which do not overlap in a narrow panel
+            step = max(1, int(limit) // 2 * 2)
+            bottom.set_xticks([-step, 0, step])
+    if narrow:
+        axes[0, -1].set_xlabel("data (grey), samples (×)")
+        axes[1, -1].set_xlabel("encoder means in z")
+    else:
+        axes[0, 0].set_ylabel("data (grey), samples (×)")
+        axes[1, 0].set_ylabel("encoder means in z")
     fig.tight_layout()
     return fig
 
 
 def activations():
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=_size(7, 3.4))
     for activation, color in (("relu", colors["accent"]), ("tanh", colors["second"])):
         _, _, history = run(activation=activation)
         ax.plot(range(1, len(history) + 1), [row[0] for row in history], color=color,
@@ -161,7 +197,11 @@ def activations():
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("reconstruction loss (log scale)")
-    ax.legend(loc="upper right")
+    if narrow:  # below the plot: inside, it would cover the curves' start
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22))
+        ax.yaxis.set_minor_formatter(NullFormatter())  # labels at powers of ten only
+    else:
+        ax.legend(loc="upper right")
     return fig
 
 
@@ -175,7 +215,7 @@ def _curves(ax, series, ylabel):
 
 
 def diagnostics_reconstruction():
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=_size(7, 3.2))
     _curves(ax, [("healthy: β = 0.05", [h[0] for h in run(beta=0.05)[2]], colors["accent"]),
                  ("warning: β = 4", [h[0] for h in run(beta=4.0)[2]], colors["second"])],
             "reconstruction loss (log)")
@@ -183,7 +223,7 @@ def diagnostics_reconstruction():
 
 
 def diagnostics_kl():
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=_size(7, 3.2))
     _curves(ax, [("healthy: β = 0.05", [h[1] for h in run(beta=0.05)[2]], colors["accent"]),
                  ("too strong: β = 1", [h[1] for h in run(beta=1.0)[2]], colors["third"]),
                  ("switched off: β = 4", [h[1] for h in run(beta=4.0)[2]], colors["second"])],
@@ -191,8 +231,15 @@ def diagnostics_kl():
     return fig
 
 
+def _stacked(count, width, height):
+    """`count` panels side by side, or on a phone one above the other."""
+    if narrow:
+        return plt.subplots(count, 1, figsize=_size(width, height * count))
+    return plt.subplots(1, count, figsize=(width, height), sharey=True)
+
+
 def _sample_panels(panels):
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.2), sharey=True)
+    fig, axes = _stacked(len(panels), 3.4 * len(panels), 3.2)
     for ax, (title, x, points) in zip(axes, panels, strict=True):
         _data(ax, x)
         _cloud(ax, points, s=5, marker="x", color=colors["accent"])
@@ -209,7 +256,7 @@ def diagnostics_samples():
 
 
 def diagnostics_interpolation():
-    fig, axes = plt.subplots(1, 2, figsize=(7, 3.2), sharey=True)
+    fig, axes = _stacked(2, 7, 3.2)
     for ax, (title, (x, model, _)) in zip(axes, (("healthy: VAE", run(beta=0.05)),
                                                  ("warning: autoencoder", run_autoencoder())),
                                           strict=True):
@@ -235,12 +282,22 @@ def models():
 
 def warmup():
     constant, ramped = run(beta=0.05)[2], run_warmup(0.05, warmup_epochs=50)[2]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
+    fig, (left, right) = (plt.subplots(2, 1, figsize=_size(8, 6.4)) if narrow
+                          else plt.subplots(1, 2, figsize=(8, 3.2)))
     for ax, index, label in ((left, 0, "reconstruction loss (log)"), (right, 1, "KL term (log)")):
         _curves(ax, [("constant β = 0.05", [h[index] for h in constant], colors["accent"]),
                      ("warm-up 0 → 0.05 over 50 epochs", [h[index] for h in ramped],
                       colors["second"])], label)
         ax.axvline(50, color=colors["grid"], linestyle="--", linewidth=1)
+        if narrow:  # labels at the powers of ten only: the others widen it past a phone's
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    if narrow:  # one legend under both panels: inside one, it squeezed the plots
+        handles, labels = left.get_legend_handles_labels()
+        left.get_legend().remove()
+        right.get_legend().remove()
+        fig.tight_layout()
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0))
+        return fig
     fig.tight_layout()
     return fig
 
@@ -254,7 +311,7 @@ def beta_sweep():
     x, _, _ = run()
     sure, faint = thresholds(x)
     finals = [lab_run(beta) for beta in SWEEP]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=_size(7, 5), sharex=True)
     top.plot(SWEEP, [kl for _, kl in finals], "-o", color=colors["second"], markersize=4)
     top.set(yscale="log", ylabel="final KL (log)")
     bottom.plot(SWEEP, [recon for recon, _ in finals], "-o", color=colors["accent"],
@@ -263,9 +320,10 @@ def beta_sweep():
     for ax in (top, bottom):
         ax.axvline(sure, color=colors["text"], linestyle=":", linewidth=1)
         ax.axvline(faint, color=colors["text"], linestyle="--", linewidth=1)
-    top.text(faint, top.get_ylim()[1], f" a faint code pays below {faint:.2f}", va="top",
-             fontsize=9)
-    bottom.text(sure, bottom.get_ylim()[1], f"the cluster for sure pays below {sure:.2f} ",
+    top.text(faint, top.get_ylim()[1], _lines(" a faint code", f" pays below {faint:.2f}"),
+             va="top", fontsize=9)
+    bottom.text(sure, bottom.get_ylim()[1],
+                _lines("the cluster for sure ", f"pays below {sure:.2f} "),
                 ha="right", va="top", fontsize=9)
     fig.tight_layout()
     return fig
@@ -297,15 +355,17 @@ def main(argv):
         sys.exit(f"vae_figures.py: error: no figure named {unknown[0]!r}; "
                  f"the figures are {', '.join(FIGURES)}")
     outdir.mkdir(parents=True, exist_ok=True)
-    global colors
+    global colors, narrow
     for name in names:
-        for theme, suffix in (("light", ""), ("dark", "-dark")):
-            colors = THEMES[theme]
-            with plt.rc_context(_style(theme)):
-                figure = FIGURES[name]()
-                figure.savefig(outdir / f"{name}{suffix}.svg", transparent=True,
-                               bbox_inches="tight", metadata={"Date": None})
-                plt.close(figure)
+        for layout, phone in LAYOUTS.items():
+            narrow = phone
+            for theme, suffix in (("light", ""), ("dark", "-dark")):
+                colors = THEMES[theme]
+                with plt.rc_context(_style(theme)):
+                    figure = FIGURES[name]()
+                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
+                                   bbox_inches="tight", metadata={"Date": None})
+                    plt.close(figure)
         print(name)
 
 

@@ -190,3 +190,37 @@ CODE_WIDER_THAN_ITS_BLOCK = """() => [...document.querySelectorAll('pre > code')
 def open_folded_blocks(page):
     """Open every folded block, as a reader clicking each one."""
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+# Every figure the reader sees (an SVG image shown in the article, the variant the browser chose
+# for this screen and palette), and the size each of its texts is drawn at, in CSS px: the
+# figure's file is drawn again inline at the image's rendered size, where each text's font size
+# times the scale of its coordinate system is what the image shows.
+FIGURE_TEXT_SIZES = """async () => {
+  const found = [];
+  const shown = [...document.querySelectorAll('article img')]
+    .filter(img => img.offsetParent !== null && /\\.svg(#|$)/.test(img.currentSrc));
+  for (const img of shown) {
+    const box = img.getBoundingClientRect();
+    const source = await (await fetch(img.currentSrc)).text();
+    const parsed = new DOMParser().parseFromString(source, 'image/svg+xml').documentElement;
+    const svg = document.importNode(parsed, true);
+    svg.setAttribute('width', box.width);
+    svg.setAttribute('height', box.height);
+    const holder = document.createElement('div');
+    holder.style.cssText = 'position: absolute; left: 0; top: 0; visibility: hidden';
+    holder.append(svg);
+    document.body.append(holder);
+    // Each element that holds text of its own: a <text>, or a <tspan> in one (the exponent of
+    // a log axis's label is a smaller tspan).
+    const own = e => [...e.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.data.trim());
+    const texts = [...svg.querySelectorAll('text, tspan')].filter(own).map(t => {
+      const m = t.getScreenCTM();
+      return {text: t.closest('text').textContent.replace(/\\s+/g, ' ').trim(),
+              px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)};
+    });
+    holder.remove();
+    found.push({figure: new URL(img.currentSrc).pathname.split('/').pop(),
+                width: Math.round(box.width), texts});
+  }
+  return found;
+}"""

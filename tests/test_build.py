@@ -131,16 +131,42 @@ def _files(cache: Path) -> dict:
             if (cache / name).is_dir() for path in (cache / name).rglob("*")}
 
 
+# A lesson page that runs demo.py: it offers notebooks/demo.ipynb, whose first cell installs
+# what the page installs (a notebook no lesson runs fails the build).
+NOTEBOOK_PAGE = textwrap.dedent("""\
+    # A page
+
+    ```{.text notest="what a reader installs"}
+    pip install numpy==2.4.6
+    ```
+
+    ```{.python title="demo.py"}
+    --8<-- "demo.py"
+    ```
+
+    ```bash
+    python demo.py
+    ```
+    """)
+
+
 def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):
     real_cache = _files(ROOT / ".cache")
     result = build(tmp_path, {"demo.py": 'print("fine")\nraise ValueError("broken cell")\n'},
-                   nav="  - notebooks/demo.ipynb")
+                   nav="  - notebooks/demo.ipynb", page=NOTEBOOK_PAGE)
     assert result.returncode != 0
     stderr = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)  # the traceback is coloured
     assert "demo.ipynb" in stderr and "ValueError: broken cell" in stderr
     # The fixture's build cache is its own project's, next to its mkdocs.yml.
     assert (tmp_path / ".cache" / "lessonkit" / "notebooks" / "demo").is_dir()
     assert _files(ROOT / ".cache") == real_cache, "a fixture build wrote into the real cache"
+
+
+def test_a_notebook_no_lesson_runs_fails_the_build_naming_it(tmp_path):
+    result = build(tmp_path, {"demo.py": 'print("fine")\n'}, nav="  - notebooks/demo.ipynb")
+    assert result.returncode != 0
+    assert ("notebooks/demo.ipynb: no lesson page runs its snippet, so no page says what it "
+            "installs") in result.stderr
 
 
 def test_the_cache_key_follows_exactly_the_snippets_a_script_imports(tmp_path):
@@ -210,11 +236,35 @@ def test_a_notebook_has_the_snippets_sections_as_cells_and_runs_main():
         if __name__ == "__main__":
             sys.exit(main())
         ''')
-    assert cells(source, "demo.py") == [
-        ("markdown", "# demo.py\n\nWhat it does."),
+    assert cells(source, "Demo: the lab") == [
+        ("markdown", "# Demo: the lab\n\nWhat it does."),
         ("code", "import sys"),
         ("markdown", "## Data"),
         ("code", "DATA = [1, 2]"),
         ("code", "def main(argv=None):\n    print(DATA, argv)"),
-        ("code", "main([]);"),
+        ("code", "# The command line's flags, as a list\nFLAGS = []\n"
+                 "returned = main(FLAGS)"),
     ]
+
+
+def test_a_figure_drawn_for_phones_too_is_offered_below_the_tablet_breakpoint(tmp_path):
+    """A figure script's NAME-narrow.svg is offered in a <picture> to screens below PHONE; a
+    figure drawn in one width only stays a plain image."""
+    from lessonkit.site.figures import PHONE
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    result = build(tmp_path, {"demo_figures.py": f"""\
+        import sys
+        from pathlib import Path
+        out = Path(sys.argv[1])
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("wide", "wide-narrow", "plain"):
+            (out / f"{{name}}.svg").write_text({svg!r})
+        """}, page="# A page\n\n![one](figures/wide.svg#only-light){ loading=lazy }\n\n"
+                   "![two](figures/plain.svg#only-light)\n")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    pictures = re.findall(r"<picture>.*?</picture>", html, re.DOTALL)
+    assert len(pictures) == 1, pictures
+    assert f'<source media="{PHONE}" srcset="figures/wide-narrow.svg">' in pictures[0]
+    assert 'src="figures/wide.svg#only-light"' in pictures[0]  # the palette's choice kept
+    assert 'src="figures/plain.svg#only-light"' in html

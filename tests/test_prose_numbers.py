@@ -122,3 +122,28 @@ def test_a_verdict_line_in_a_toleranced_block_is_compared_exactly():
 
 def test_link_targets_are_not_claims():
     assert unchecked_numbers("See [the paper](https://arxiv.org/abs/1911.02469).\n") == []
+
+
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-0(?:\.0+)?(?![\d.]|e)")
+
+
+def negative_zeros(text: str) -> list[str]:
+    """`line: number` for each "-0.000" (a negative number rounded to zero) that an Expected
+    output of the page prints: a reader reads it as a sign that means something."""
+    page = pages.read_page(text, EXPAND)
+    return [f"{block.line + n}: {token}" for block in page.blocks if block.kind == "expected"
+            for n, line in enumerate(block.code.split("\n"), start=1)
+            for token in NEGATIVE_ZERO.findall(line)]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_no_output_prints_a_negative_zero(lesson):
+    problems = negative_zeros(lesson.read_text(encoding="utf-8"))
+    assert not problems, f"{lesson.relative_to(ROOT)}: outputs print -0:\n" + "\n".join(problems)
+
+
+def test_the_negative_zero_check_sees_it_and_nothing_else():
+    page = ('```bash\npython x.py\n```\n\n'
+            '```{.text title="Expected output"}\n[[0.150, -0.000]] x=-0.0 d=-0.010 e=1e-05\n```\n')
+    assert negative_zeros(page) == ["6: -0.000", "6: -0.0"]
+    assert negative_zeros(page.replace("-0.000", "0.000").replace("-0.0 ", "0.0 ")) == []

@@ -189,6 +189,28 @@ def test_the_hosted_site_links_its_repository_and_each_pages_source_to_edit(host
     assert f'href="{REPO}/issues/new?template=difference.yml"' in guide
 
 
+def test_the_hosted_lessons_open_their_notebooks_in_colab(hosted_site):
+    """With a GitHub repository, each notebook a lesson offers has a link that opens it in
+    Colab from the branch CI publishes the built notebooks to (tests/test_workflow.py)."""
+    from bs4 import BeautifulSoup
+
+    from lessonkit.site.hooks import NOTEBOOK_BRANCH
+
+    colab = (f"https://colab.research.google.com/github/{urlparse(REPO).path.strip('/')}"
+             f"/blob/{NOTEBOOK_BRANCH}/")
+    found = 0
+    for page in pages(hosted_site):
+        line = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(
+            "p.lesson-notebooks")
+        if line is None:
+            continue
+        downloads = [a["href"] for a in line.select("a[download]")]
+        opens = [a["href"] for a in line.select("a:not([download])")]
+        assert opens == [colab + href.rsplit("/", 1)[1] for href in downloads], page
+        found += len(opens)
+    assert found, "no lesson offers a notebook to open in Colab"
+
+
 def test_a_local_build_has_no_repository_links(built_site):
     for page in pages(built_site):
         html = page.read_text(encoding="utf-8")

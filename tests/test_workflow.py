@@ -233,3 +233,25 @@ def npm_packages(recipe: str) -> list[str]:
                 package = ROOT / "tools" / "npm" / tool / "package.json"
                 names += list(json.loads(package.read_text(encoding="utf-8"))["dependencies"])
     return names
+
+
+def test_the_notebooks_are_published_where_the_colab_links_point():
+    """Colab opens a notebook from GitHub by repository, branch and path, not from the Pages
+    site: the build job hands the built notebooks to a job that pushes them, from main only, to
+    the branch the lessons' Colab links name (lessonkit.site.hooks.NOTEBOOK_BRANCH)."""
+    from lessonkit.site.hooks import NOTEBOOK_BRANCH
+
+    flow = workflow()
+    build_steps = flow["jobs"]["build"]["steps"]
+    uploads = [step["with"] for step in build_steps
+               if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert {"name": "notebooks", "path": "site/downloads/*.ipynb",
+            "if-no-files-found": "error"} in uploads
+    job = flow["jobs"]["notebooks"]
+    assert job["needs"] == "build" and job["permissions"] == {"contents": "write"}
+    assert job["if"] == flow["jobs"]["deploy"]["if"], "published as the site is: main only"
+    download = job["steps"][0]
+    assert download["uses"].startswith("actions/download-artifact@")
+    assert download["with"]["name"] == "notebooks"
+    script = job["steps"][1]["run"]
+    assert f"HEAD:{NOTEBOOK_BRANCH}" in script and "git push --force" in script

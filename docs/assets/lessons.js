@@ -110,3 +110,32 @@ document$.subscribe(function () { nameCodeNavsIn(document.body); });
     });
   });
 })();
+
+// A table wider than the column scrolls sideways in its own box (Material's scrollwrap). The
+// edge it continues past is marked (data-lessons-more: "left", "right" or both), and lessons.css
+// fades that edge out: the cue that more columns are there. A ResizeObserver marks each table
+// once laid out (the page lays out a block only when it comes near the screen) and again when
+// the screen's width changes; scrolling the table updates its mark.
+(function () {
+  function mark(wrap) {
+    var more = [];
+    if (wrap.scrollLeft > 1) more.push("left");
+    if (wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 1) more.push("right");
+    var value = more.join(" ");
+    if ((wrap.getAttribute("data-lessons-more") || "") === value) return;
+    if (value) wrap.setAttribute("data-lessons-more", value);
+    else wrap.removeAttribute("data-lessons-more");
+  }
+  var resized = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      mark(entry.target.closest(".md-typeset__scrollwrap"));
+    });
+  });
+  document$.subscribe(function () {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      resized.observe(wrap);
+      if (wrap.firstElementChild) resized.observe(wrap.firstElementChild);
+      wrap.addEventListener("scroll", function () { mark(wrap); }, { passive: true });
+    });
+  });
+})();

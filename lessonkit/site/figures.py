@@ -1,8 +1,11 @@
 """Figures drawn at build time by the snippet scripts named `*_figures.py`.
 
-`python NAME_figures.py OUTDIR` writes FIGURE.svg and FIGURE-dark.svg files. Their output is
-cached under the fingerprint of the script, the snippets it imports and the library versions: a
-rebuild with nothing changed runs nothing, a changed snippet re-runs only the scripts using it.
+`python NAME_figures.py OUTDIR` writes FIGURE.svg and FIGURE-dark.svg files, and may draw each
+for a phone's width too, FIGURE-narrow.svg and FIGURE-dark-narrow.svg (panels stacked, text as
+large as the page's small print): a page that shows FIGURE.svg then offers the phone's variant
+in a `<picture>` (`for_phones`). Their output is cached under the fingerprint of the script, the
+snippets it imports and the library versions: a rebuild with nothing changed runs nothing, a
+changed snippet re-runs only the scripts using it.
 """
 
 import logging
@@ -15,6 +18,9 @@ from pathlib import Path
 from lessonkit.engine import runner
 from lessonkit.engine.sources import fingerprint
 
+NARROW = "-narrow"  # FIGURE-narrow.svg: FIGURE.svg drawn for a phone's width
+# Below Material's own breakpoint for tablets (45em): no sidebars, one column as wide as the screen.
+PHONE = "(max-width: 44.9375em)"
 DONE = "drawn.txt"  # written last: a folder without it was interrupted and is drawn again
 log = logging.getLogger("mkdocs.lessonkit")
 
@@ -41,6 +47,25 @@ def draw(snippet_dir: Path, cache: Path) -> list[Path]:
                      time.perf_counter() - started)
         svgs += sorted(out.glob("*.svg"))
     return svgs
+
+
+# An image of a figure as Markdown writes it: `![alt](figures/NAME.svg#only-light){ ... }`.
+_FIGURE = re.compile(r'<img\b[^>]*\bsrc="(?P<folder>[^"#]*?figures/)(?P<name>[^"/#]+)\.svg'
+                     r'(?:#[^"]*)?"[^>]*>')
+
+
+def for_phones(content: str, has_file) -> str:
+    """Every figure image in `content` (a page's HTML) that has a variant drawn for a phone's
+    width (`has_file("figures/NAME-narrow.svg")`) wrapped in a `<picture>` offering it below
+    PHONE; the image itself stays as it was (its `#only-light` still picks the palette)."""
+    def wrap(match):
+        narrow = f"{match['name']}{NARROW}.svg"
+        if not has_file(f"figures/{narrow}"):
+            return match[0]
+        return (f'<picture><source media="{PHONE}" srcset="{match["folder"]}{narrow}">'
+                f'{match[0]}</picture>')
+
+    return _FIGURE.sub(wrap, content)
 
 
 _FRAME = re.compile(r'^  File "(?P<path>[^"]+)", line (?P<line>\d+), in ', re.MULTILINE)

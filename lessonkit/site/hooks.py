@@ -4,10 +4,14 @@
   shows (and the doc tests ran).
 - Figures are drawn by the `*_figures.py` snippets and published under `figures/`
   (lessonkit.site.figures); pages show them with `![alt](figures/NAME.svg#only-light)` and the
-  `-dark` variant with `#only-dark`.
+  `-dark` variant with `#only-dark`. Where a script drew a figure for a phone's width too
+  (`NAME-narrow.svg`), the page offers it below Material's tablet breakpoint (`<picture>`).
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
-  (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter; its page gets download
-  buttons for the notebook and the script.
+  (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter (its kernel over
+  CurveZMQ-encrypted sockets: use_jupyter_config); its page gets download buttons for the
+  notebook and the script, and a lesson page that runs NAME.py offers the notebook under its
+  title (and "open in Colab" where the build knows its GitHub repository). In the search,
+  notebook pages weigh less than lessons and index each cell's code once.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
 - Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.site.codehtml). Folded
@@ -39,6 +43,7 @@ with a message naming it.
 import functools
 import hashlib
 import html
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -55,6 +60,13 @@ from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, 
 
 NOTEBOOK_DIR = "notebooks/"
 DOWNLOAD_DIR = "downloads/"
+# The branch CI publishes the built notebooks to (.github/workflows/pages.yml), where Colab
+# opens them: colab.research.google.com/github/OWNER/REPO/blob/BRANCH/NAME.ipynb.
+NOTEBOOK_BRANCH = "built-notebooks"
+# A notebook page's weight in the search (Material's `search.boost`; a page's default is 1): its
+# code is a lesson's, and the lesson, which explains it, comes first for the same words.
+NOTEBOOK_BOOST = 0.1
+JUPYTER_CONFIG = Path(__file__).resolve().parent / "jupyter"  # see use_jupyter_config
 GUIDE = "verification.md"  # How this site is verified: the notices link to it
 ISSUE_FORM = "issues/new?template=difference.yml"  # .github/ISSUE_TEMPLATE/difference.yml
 # A link to a file under downloads/ (from any page's folder), and whether it says `download`.
@@ -69,12 +81,99 @@ _MATH = re.compile(
 
 
 def nav_paths(nav):
+    for _, path in nav_entries(nav):
+        yield path
+
+
+def nav_entries(nav):
+    """(title or None, path) of every page of the navigation, in order."""
     for item in nav or []:
-        value = next(iter(item.values())) if isinstance(item, dict) else item
+        title, value = next(iter(item.items())) if isinstance(item, dict) else (None, item)
         if isinstance(value, list):
-            yield from nav_paths(value)
+            yield from nav_entries(value)
         elif isinstance(value, str):
-            yield value
+            yield title, value
+
+
+# mkdocs.yml -> {lesson page: [(notebook's nav title, notebook's path), ...]}, made by on_files.
+_offers: dict = {}
+
+
+def notebook_offers(config) -> dict:
+    """Which notebooks of the navigation each lesson page offers: those whose snippet a command
+    of the page runs (`python NAME.py ...` for `notebooks/NAME.ipynb`), in nav order."""
+    notebooks_in_nav = [(title or path, path) for title, path in nav_entries(config.nav)
+                        if path.startswith(NOTEBOOK_DIR) and path.endswith(".ipynb")]
+    expand = functools.partial(includes.expand, config_file=Path(config.config_file_path))
+    offers = {}
+    for _, path in nav_entries(config.nav):
+        source = Path(config.docs_dir) / path
+        if not path.endswith(".md") or not source.is_file():
+            continue
+        page = pages.read_page(source.read_text(encoding="utf-8"), expand)
+        run = {command[0] for block in page.blocks if block.kind == pages.Kind.SHELL
+               for command in block.commands}
+        offered = [(title, uri) for title, uri in notebooks_in_nav
+                   if Path(uri).stem + ".py" in run]
+        if offered:
+            offers[path] = (offered, page)
+    return offers
+
+
+def install_lines(uri: str, offers: dict, config) -> tuple:
+    """The `pip install` lines of the lesson pages that offer notebook `uri`, which must agree:
+    the notebook's first cell runs them."""
+    found = {}
+    for path, (offered, page) in offers.items():
+        if any(notebook == uri for _, notebook in offered):
+            found[path] = tuple(line.strip() for block in page.blocks
+                                if block.kind == pages.Kind.SKIP
+                                for line in block.code.splitlines()
+                                if line.strip().startswith("pip install "))
+    if not found:
+        raise PluginError(f"{uri}: no lesson page runs its snippet, so no page says what it "
+                          "installs")
+    if len(set(found.values())) > 1:
+        raise PluginError(f"{uri}: the pages that run its snippet install different packages "
+                          f"({', '.join(found)}): its first cell can install only one set")
+    return next(iter(found.values()))
+
+
+def notebook_line(page_uri: str, config) -> str:
+    """The Markdown line under a lesson's title offering its notebooks: a download each and,
+    where the build knows its GitHub repository, a link that opens it in Colab (from the branch
+    CI publishes the built notebooks to, NOTEBOOK_BRANCH)."""
+    offered, _ = _offers.get(config.config_file_path, {}).get(page_uri, ([], None))
+    if not offered:
+        return ""
+    colab = colab_base(config.repo_url)
+    links = []
+    for title, uri in offered:
+        name = Path(uri).name
+        download = posixpath.relpath(f"{DOWNLOAD_DIR}{name}",
+                                     posixpath.dirname(page_uri) or ".")
+        link = f"[{title}]({download})"
+        if colab:
+            link += f" ([open in Colab]({colab}{name}))"
+        links.append(link)
+    if len(links) == 1:
+        label = "As a notebook, which installs the page's packages in its first cell: "
+    else:
+        label = "As notebooks, each installing the page's packages in its first cell: "
+    return label + ", ".join(links) + "\n{ .lesson-notebooks }\n"
+
+
+def colab_base(repo_url: str | None) -> str:
+    """Colab's address for a notebook on the NOTEBOOK_BRANCH of the GitHub repository
+    `repo_url` (Colab opens notebooks from GitHub by owner, repository, branch and path); ""
+    for no repository or one elsewhere."""
+    if not repo_url:
+        return ""
+    parts = urlsplit(repo_url)
+    repository = parts.path.strip("/").removesuffix(".git")
+    if parts.netloc != "github.com" or repository.count("/") != 1:
+        return ""
+    return f"https://colab.research.google.com/github/{repository}/blob/{NOTEBOOK_BRANCH}/"
 
 
 def _snippet_dirs(config) -> list[Path]:
@@ -90,6 +189,7 @@ def _snippet(name: str, config) -> Path:
 
 def on_config(config):
     includes.use_config(config)  # the includes read the build's own config, not a second copy
+    use_jupyter_config()
     if not config.repo_url:
         # Without a repository, MkDocs would make edit_uri a link relative to the page itself.
         config.edit_uri = None
@@ -100,6 +200,18 @@ def on_config(config):
         else:
             script.path = versioned(script.path, config.docs_dir)
     return config
+
+
+def use_jupyter_config() -> None:
+    """The notebooks' kernels talk to the build over CurveZMQ-encrypted sockets: JUPYTER_CONFIG
+    (lessonkit/site/jupyter/) goes first on Jupyter's config path, where mkdocs-jupyter's
+    nbconvert reads `jupyter_nbconvert_config.json`. Its `KernelManager.transport_encryption:
+    required` makes jupyter_client give each kernel CurveZMQ keys (ipykernel's kernelspec says
+    it supports them) or fail to start it; without keys, every kernel warned on the build's log
+    that it ran "over TCP without encryption"."""
+    paths = [path for path in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if path]
+    if str(JUPYTER_CONFIG) not in paths:
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG), *paths])
 
 
 def versioned(path: str, docs_dir: str) -> str:
@@ -130,10 +242,13 @@ def on_files(files, config):
             raise PluginError(f"cannot draw a figure: {error}") from error
         for svg in drawn:
             files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
-    for uri in nav_paths(config.nav):
+    offers = notebook_offers(config)
+    _offers[config.config_file_path] = offers
+    for title, uri in nav_entries(config.nav):
         if uri.startswith(NOTEBOOK_DIR) and uri.endswith(".ipynb"):
             root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config), cache,
-                                             folder=str(Path(uri).parent))
+                                             folder=str(Path(uri).parent), title=title or "",
+                                             install=install_lines(uri, offers, config))
             # A File with a source folder, not File.generated: mkdocs-jupyter reads src_dir.
             files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
                               use_directory_urls=config.use_directory_urls))
@@ -167,6 +282,9 @@ def on_page_markdown(markdown, page, config, files):
                                  verification.load(root / verification.KERNELS),
                                  verification.optional_rows(root, name, page_code),
                                  verification.pinned_torch(root), guide)
+    offer = notebook_line(page.file.src_uri, config)
+    if offer:
+        notice += "\n" + offer
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
@@ -238,9 +356,32 @@ def on_page_content(content, page, config, files):
 
     content = _MATH.sub(to_mathml, content)
     content = with_download_attribute(content)
+    content = figures.for_phones(
+        content, lambda path: files.get_file_from_path(path) is not None)
     if page.file.src_uri.startswith(NOTEBOOK_DIR):
-        return content
+        # Below the lessons in the search: a notebook repeats the code of a lesson's files.
+        page.meta["search"] = {**(page.meta.get("search") or {}), "boost": NOTEBOOK_BOOST}
+        return searched_once(content, page.file.src_uri)
     return codehtml.lighten_page(content)  # light pages: fewer elements for highlighted code
+
+
+# mkdocs-jupyter's markup that repeats a code cell's text for the search: the copy button (its
+# hidden "Copied!") and the cell's source again, as plain text, for the button to copy.
+_COPY_MARKUP = ('<div class="zeroclipboard-container"', '<div class="clipboard-copy-txt"')
+
+
+def searched_once(content: str, where: str) -> str:
+    """A notebook page's content with its copy buttons and the copies of its code out of the
+    search index (Material's `data-search-exclude`): each cell's code is indexed once, from the
+    code block a reader sees."""
+    if "jp-CodeCell" not in content:
+        return content
+    for markup in _COPY_MARKUP:
+        if markup not in content:
+            raise PluginError(f"{where}: mkdocs-jupyter's copy markup changed (no {markup}>); "
+                              "update _COPY_MARKUP in lessonkit/site/hooks.py")
+        content = content.replace(markup, markup + " data-search-exclude")
+    return content
 
 
 def with_download_attribute(content: str) -> str:

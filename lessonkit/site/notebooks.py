@@ -1,9 +1,15 @@
 """Notebooks generated from snippet files, so that a notebook can never drift from its script.
 
-The snippet's top-level `# --8<-- [start:NAME]` sections become cells (with a heading naming each),
-its docstring the introduction, and the body of `if __name__ == "__main__":` a last cell, with
-`main()` called as `main([])`: the notebook runs what `python FILE.py` runs. The snippets it
-imports are copied beside it, which is also where mkdocs-jupyter's kernel runs it.
+A notebook runs alone, in an empty folder (a download, a hosted notebook service):
+- its title is the one the site's navigation gives it, its introduction the snippet's docstring;
+- its first code cell installs what the lesson page installs, the page's `pip install` lines as
+  `%pip` lines (torch's CPU build), tagged `skip-execution` so that the site's build, whose
+  environment already holds them, does not reach an index (Jupyter and Colab run it);
+- a cell per snippet file it imports writes that file beside it (`%%writefile`), as the site's
+  downloads serve it: nothing is fetched;
+- then the snippet's top-level `# --8<-- [start:NAME]` sections as cells (a heading naming each),
+  and the body of `if __name__ == "__main__":` as a last cell, where `main()` takes its flags
+  from a list `FLAGS`, empty as a bare `python FILE.py` runs it.
 """
 
 import ast
@@ -14,12 +20,42 @@ from pathlib import Path
 
 import nbformat
 
-from lessonkit.engine.includes import section_marker
+from lessonkit.engine.includes import section_marker, without_markers
 from lessonkit.engine.sources import fingerprint, local_imports
 
 # The generator's own text is part of the cache key: a change here must rebuild the notebooks.
 GENERATOR = Path(__file__).read_text(encoding="utf-8")
 _MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]:")
+# nbclient (mkdocs-jupyter's execution) skips a cell with this tag; Jupyter and Colab run it.
+SKIP_TAG = "skip-execution"
+_MAIN_CALL = re.compile(r"\bmain\(\)")
+
+
+def flags_example(tree: ast.Module) -> str:
+    """`["--beta", "0.05"]`: the snippet's first flag with its default, or "" without one."""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_argument" and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith("--")):
+            for keyword in node.keywords:
+                if keyword.arg == "default" and isinstance(keyword.value, ast.Constant):
+                    return f'["{node.args[0].value}", "{keyword.value.value}"]'
+    return ""
+
+
+def main_cell(body: str, tree: ast.Module) -> str:
+    """The `__main__` body as a notebook cell: a kernel's sys.argv is not a reader's command
+    line, so main() takes its flags from FLAGS, a list empty as `python FILE.py` runs it. A
+    bare call keeps what main returns in `returned` instead of echoing it."""
+    if not _MAIN_CALL.search(body):
+        return body
+    example = flags_example(tree)
+    comment = "# The command line's flags, as a list"
+    comment += f", for example {example}" if example else ""
+    if "\n" not in body:  # main() or sys.exit(main()): just the call
+        body = "returned = main()"
+    return f"{comment}\nFLAGS = []\n" + _MAIN_CALL.sub("main(FLAGS)", body)
 
 
 def cells(source: str, title: str) -> list:
@@ -58,26 +94,33 @@ def cells(source: str, title: str) -> list:
             chunk.append(line)
     flush()
     if guard_body:
-        # A kernel's sys.argv is not the reader's command line: main is called with none, and
-        # a value it returns is not echoed.
         body = textwrap.dedent("\n".join(guard_body)).strip()
-        if "\n" not in body and "main(" in body:  # main() or sys.exit(main()): just the call
-            body = "main([]);"
-        result.append(("code", re.sub(r"\bmain\(\)", "main([])", body)))
+        result.append(("code", main_cell(body, tree)))
     return result
 
 
-def cache_key(snippet: Path) -> str:
-    """Changes with the snippet, the snippets it imports, pinned libraries and this generator."""
-    return fingerprint(snippet, GENERATOR)
+def cache_key(snippet: Path, title: str = "", install: tuple = ()) -> str:
+    """Changes with the snippet, the snippets it imports, pinned libraries, this generator, the
+    title and the install lines."""
+    return fingerprint(snippet, GENERATOR, title, *install)
 
 
-def build(snippet: Path, cache: Path, folder: str = "notebooks") -> tuple[Path, Path]:
-    """Write ROOT/FOLDER/NAME.ipynb for `snippet` under `cache`, with the snippets it imports
-    beside it.
+def install_cell(install: tuple) -> str:
+    """The page's `pip install` lines as a notebook runs them."""
+    return ("# The lesson's packages, pinned: the lines its page shows (torch's CPU build;\n"
+            "# on macOS and Windows, PyPI's torch is the CPU build: --index-url not needed)\n"
+            + "\n".join(f"%{line}" for line in install))
+
+
+def build(snippet: Path, cache: Path, folder: str = "notebooks", title: str = "",
+          install: tuple = ()) -> tuple[Path, Path]:
+    """Write ROOT/FOLDER/NAME.ipynb for `snippet` under `cache`: titled `title` (else the
+    file's name), its first code cell the `install` lines (`pip install ...`, each a line of the
+    lesson page), then a cell writing each snippet it imports.
 
     Returns (ROOT, notebook path): mkdocs-jupyter needs a source folder for the notebook page."""
-    key = cache_key(snippet)
+    title = title or snippet.name
+    key = cache_key(snippet, title, install)
     root = Path(cache) / "notebooks" / snippet.stem / key
     out = root / folder
     notebook_path = out / f"{snippet.stem}.ipynb"
@@ -91,13 +134,23 @@ def build(snippet: Path, cache: Path, folder: str = "notebooks") -> tuple[Path, 
     # Part of mkdocs-jupyter's cache key (the notebook's text): outputs are redone whenever an
     # imported snippet or a pinned library changes, not only this file.
     notebook.metadata["lessonkit"] = {"generated_from": snippet.name, "fingerprint": key}
-    for kind, text in cells(snippet.read_text(encoding="utf-8"), f"Notebook: {snippet.name}"):
+    found = cells(snippet.read_text(encoding="utf-8"), title)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(found[0][1]))
+    if install:
+        notebook.cells.append(nbformat.v4.new_code_cell(
+            install_cell(install), metadata={"tags": [SKIP_TAG]}))
+    helpers = [path for path in local_imports(snippet) if path != snippet.resolve()]
+    if helpers:
+        names = ", ".join(f"`{path.name}`" for path in helpers)
+        notebook.cells.append(nbformat.v4.new_markdown_cell(
+            f"The lesson's files this notebook imports ({names}), written beside it:"))
+    for path in helpers:
+        shown = without_markers(path.read_text(encoding="utf-8"))
+        notebook.cells.append(nbformat.v4.new_code_cell(f"%%writefile {path.name}\n{shown}"))
+    for kind, text in found[1:]:
         make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
         notebook.cells.append(make(text))
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"  # stable ids: the same snippet gives the same bytes
-    for dependency in local_imports(snippet):
-        if dependency != snippet.resolve():
-            shutil.copyfile(dependency, out / dependency.name)
     nbformat.write(notebook, notebook_path)
     return root, notebook_path

@@ -1,0 +1,71 @@
+"""The four short runs of issue 30's item 4: what their pages say about them, checked on the runs.
+
+The printed numbers are compared by the doc tests, and their flags by tests/test_snippet_flags.py;
+here the readings the digits page draws from whole curves (training and held-out ELBO per epoch),
+which no printed line holds."""
+
+import importlib
+import re
+import sys
+from itertools import pairwise
+
+import pytest
+
+from lessonkit.engine import runner
+from tests.conftest import ROOT
+
+SNIPPETS = ROOT / "snippets"
+PRINTED = re.compile(r"epoch=(\d+) training=([\d.]+) held-out=([\d.]+)")
+WINDOW = 50  # epochs per stretch in the page's reading of the curves
+
+
+@pytest.fixture(scope="module")
+def figures():
+    sys.path.insert(0, str(SNIPPETS))
+    try:
+        yield importlib.import_module("digits_figures")
+    finally:
+        sys.path.remove(str(SNIPPETS))
+        for name in ("digits_figures", "digits_curves", "digits_vae"):
+            sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def curves(figures):
+    figure = figures.elbo_curves()
+    training, held_out = (list(line.get_ydata()) for line in figure.axes[0].get_lines())
+    figures.plt.close(figure)
+    return training, held_out
+
+
+def test_the_curves_figure_draws_what_digits_curves_prints(curves):
+    run = runner.run(["digits_curves.py"], SNIPPETS, runner.Interpreter((sys.executable,)),
+                     timeout=600)
+    printed = PRINTED.findall(run.output)
+    assert printed and run.status == 0, run.output
+    training, held_out = curves
+    for epoch, train_text, held_text in printed:
+        drawn = [f"{curve[int(epoch) - 1]:.2f}" for curve in (training, held_out)]
+        assert drawn == [train_text, held_text], f"epoch {epoch}"
+
+
+def _stretches(values):
+    return [sum(values[i:i + WINDOW]) / WINDOW for i in range(0, len(values), WINDOW)]
+
+
+def test_held_out_scores_worse_from_epoch_10_and_the_difference_grows_stretch_by_stretch(curves):
+    training, held_out = curves
+    difference = [h - t for t, h in zip(training, held_out, strict=True)]
+    assert all(d > 0 for d in difference[9:]), "the held-out images score better at some epoch"
+    means = _stretches(difference)
+    assert all(a < b for a, b in pairwise(means)), means
+
+
+def test_the_held_out_bound_improves_from_each_stretch_to_the_next_more_slowly(curves):
+    """No upturn: averaged over 50 epochs at a time, the held-out bound keeps falling, and from
+    epoch 50 on each stretch gains less on it than on the training bound."""
+    training, held_out = curves
+    held, train = _stretches(held_out), _stretches(training)
+    assert all(a > b for a, b in pairwise(held)), held
+    for i in range(1, len(held) - 1):
+        assert held[i] - held[i + 1] < train[i] - train[i + 1], i
