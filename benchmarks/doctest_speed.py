@@ -5,10 +5,11 @@
 - serial floor: every page's commands, one after another, each a fresh `python FILE ARGS` process
   in a folder holding the page's files (saved in page order, as `pages.runnable` gives them), and
   nothing else;
-- parallel floor: the same with the pages in parallel on every core (one page per worker,
-  os.cpu_count() workers), each command started as the doc tests start commands side by side
-  (`lessonkit.engine.runner`, `lessons.SIDE_BY_SIDE`). It differs from the doc tests only by
-  pytest, collection, comparison and the plain Python fences.
+- parallel floor: the same with the pages in parallel on every core, as the doc tests spread them:
+  pytest-xdist (`-n auto --dist loadfile`) over one test file per page whose one test runs the
+  page's commands as the doc tests start commands side by side (`lessonkit.engine.runner`,
+  `lessons.SIDE_BY_SIDE`). It differs from the doc tests only by reading the pages, the
+  comparison, the report and the plain Python fences.
 
 Each is measured REPEAT times, alternating, and the median is printed; read the ratios, since
 this machine's absolute speed varies from run to run.
@@ -16,13 +17,13 @@ this machine's absolute speed varies from run to run.
 
 import argparse
 import functools
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from lessonkit.engine import includes, pages, runner
@@ -62,9 +63,31 @@ def serial(page_blocks: list) -> None:
         run_page(blocks, SERIAL)
 
 
+# One test file per page for the parallel floor: its one test runs the page's commands.
+FLOOR_TEST = """import json
+import sys
+
+sys.path.insert(0, {bench!r})
+import doctest_speed
+
+
+def test_page():
+    doctest_speed.run_page(json.loads({blocks!r}), doctest_speed.PARALLEL)
+"""
+
+
 def parallel(page_blocks: list) -> None:
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        list(pool.map(run_page, page_blocks, [PARALLEL] * len(page_blocks), chunksize=1))
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as folder:
+        for number, blocks in enumerate(page_blocks):
+            Path(folder, f"test_page_{number}.py").write_text(
+                FLOOR_TEST.format(bench=str(Path(__file__).parent), blocks=json.dumps(blocks)),
+                encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "-q",
+             "-p", "no:cacheprovider", "--rootdir", folder, folder],
+            cwd=folder, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            sys.exit(f"the parallel floor failed:\n{result.stdout}{result.stderr}")
 
 
 def doctests(report: str) -> None:
