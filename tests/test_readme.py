@@ -103,3 +103,24 @@ def test_every_make_target_named_exists(guide):
     targets = set(re.findall(r"^([a-z][\w-]*):", _text(ROOT / "Makefile"), re.MULTILINE))
     named = set(re.findall(r"`make\s+([a-z][\w-]*)", _text(guide)))
     assert named and named <= targets, sorted(named - targets)
+
+
+def torch_installs_without_the_cpu_index(text: str) -> list[str]:
+    """The lines of `text`'s code blocks that pip-install torch from anywhere but PyTorch's CPU
+    index: on Linux such a line downloads GBs of CUDA libraries."""
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    return [command for command in commands if re.search(r"pip install\b.*\btorch\b", command)
+            and "--index-url https://download.pytorch.org/whl/cpu" not in command]
+
+
+def test_the_check_finds_a_plain_torch_install():
+    assert torch_installs_without_the_cpu_index("```sh\npip install torch==2.13.0 numpy\n```\n")
+    assert not torch_installs_without_the_cpu_index("```sh\npip install numpy  # torch\n```\n")
+    assert not torch_installs_without_the_cpu_index(
+        "```sh\npip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu\n```\n")
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.name)
+def test_every_torch_install_line_takes_the_cpu_build(path):
+    assert torch_installs_without_the_cpu_index(_text(path)) == []
