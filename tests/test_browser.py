@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from mkdocs.utils.meta import get_data
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
@@ -51,9 +52,11 @@ def _labs() -> list[tuple[str, str]]:
 
 
 LABS = _labs()
-# The lessons' titles as the search shows them: the first heading of each page with a lab.
-TITLES = {url: next(line[2:].strip() for line in (ROOT / "docs" / (url.rstrip("/") + ".md"))
-                    .read_text(encoding="utf-8").splitlines() if line.startswith("# "))
+# The lessons' titles as the search shows them: the first heading of each page with a lab, read
+# after its front matter (where a YAML comment also starts with "# ").
+TITLES = {url: next(line[2:].strip() for line in get_data((ROOT / "docs" / (
+                    url.rstrip("/") + ".md")).read_text(encoding="utf-8"))[0].splitlines()
+                    if line.startswith("# "))
           for url, _ in LABS}
 
 
