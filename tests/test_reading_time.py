@@ -3,11 +3,13 @@
 
 import re
 import textwrap
+from dataclasses import replace
 
 import pytest
 from mkdocs.utils.meta import get_data
 
-from lessonkit.engine import includes
+from lessonkit.engine import includes, report
+from lessonkit.site import reading_time
 from lessonkit.site.reading_time import Cost, PlaceholderError, cost, fill, lesson_table, lessons
 from tests.conftest import ROOT
 from tests.site_html import code_blocks
@@ -51,16 +53,70 @@ def test_a_page_is_counted_as_its_reader_meets_it():
     # Prose: "A lesson" (2; its attribute list is markup), "One two three four five with and a
     # link text" (10); the image, the formula, inline code and code fences are not prose. The
     # light/dark figure pair is one figure, the formula another. Code and output lines: 2 + 2.
-    # Commands: 2 runs + 1 install (one block of two lines: one copy, one paste).
-    assert cost(PAGE) == Cost(words=12, code_lines=4, figures=2, commands=3)
+    # Commands: 2 runs + 1 install (one block of two lines: one copy, one paste); with no
+    # record of the runs, each of the 2 runs takes DEFAULT_RUN_SECONDS.
+    assert cost(PAGE) == Cost(words=12, code_lines=2, output_lines=2, figures=2, commands=3,
+                              run_seconds=2 * reading_time.DEFAULT_RUN_SECONDS, exercises=0)
+
+
+def _record(*blocks):
+    return report.Report("3.11", "2.13.0", "now", [],
+                         [report.BlockRecord(page, line, kind, outcome, seconds)
+                          for page, line, kind, outcome, seconds in blocks])
+
+
+def test_the_runs_take_the_time_the_doc_tests_measured():
+    record = _record(("docs/a.md", 30, "shell", "passed", 41.5),
+                     ("docs/a.md", 12, "python", "passed", 3.0),  # not a command
+                     ("docs/b.md", 14, "shell", "passed", 99.0))  # another page
+    measured = reading_time.recorded_run_seconds(record, "docs/a.md")
+    assert measured == [41.5]
+    page = ('# A\n\n```{.python title="lab.py"}\nprint(1)\n```\n\n'
+            "```bash\npython lab.py\npython lab.py --beta 2\n```\n")
+    assert cost(page, recorded=measured).run_seconds == 41.5
+    # A record with another number of command blocks is older than the page: not used.
+    assert cost(page, recorded=[41.5, 2.0]).run_seconds == 2 * reading_time.DEFAULT_RUN_SECONDS
+    assert reading_time.recorded_run_seconds(None, "docs/a.md") == []
+    failed = _record(("docs/a.md", 30, "shell", "failed", 0.2))
+    assert reading_time.recorded_run_seconds(failed, "docs/a.md") == []
+
+
+def test_each_walkthrough_is_an_exercise_tried_first():
+    page = textwrap.dedent('''\
+        # A
+
+        ??? success "Walkthrough 1: no KL"
+
+            Text.
+
+        ???+ success "Walkthrough 2: more KL"
+
+            Text.
+
+        ??? abstract "Walkthrough in a title that is not an exercise's"
+
+        !!! success "Walkthrough shown open is read, not tried first"
+        ''')
+    assert cost(page).exercises == 2
 
 
 def test_minutes_add_every_part_and_round_to_five():
-    assert Cost(words=0, code_lines=0, figures=0, commands=0).minutes == 5  # never 0
-    assert Cost(words=2000, code_lines=0, figures=0, commands=0).minutes == 10
-    # 2000 words (10 min) + 150 lines (10 min) + 6 figures (3 min) + 8 commands (8 min) = 31.
-    assert Cost(words=2000, code_lines=150, figures=6, commands=8).minutes == 30
-    assert Cost(words=2000, code_lines=150, figures=12, commands=8).minutes == 35  # 34 min
+    nothing = Cost(words=0, code_lines=0, output_lines=0, figures=0, commands=0,
+                   run_seconds=0.0, exercises=0)
+    assert nothing.minutes == 5  # never 0
+    minute = {"words": reading_time.WORDS_PER_MINUTE,
+              "code_lines": 60 / reading_time.SECONDS_PER_CODE_LINE,
+              "output_lines": 60 / reading_time.SECONDS_PER_OUTPUT_LINE,
+              "figures": 60 / reading_time.SECONDS_PER_FIGURE,
+              "commands": 60 / reading_time.SECONDS_PER_COMMAND,
+              "run_seconds": 60.0, "exercises": 60 / reading_time.SECONDS_PER_EXERCISE}
+    # Each part alone, worth 10 minutes, gives 10; all seven, worth 70, give 70.
+    for part, per_minute in minute.items():
+        assert replace(nothing, **{part: 10 * per_minute}).minutes == 10, part
+    assert Cost(**{part: 10 * per_minute for part, per_minute in minute.items()}).minutes == 70
+    # Rounded to the nearest 5: 12 minutes give 10, 13 give 15.
+    assert replace(nothing, run_seconds=12 * 60.0).minutes == 10
+    assert replace(nothing, run_seconds=13 * 60.0).minutes == 15
 
 
 def test_included_code_counts_as_shown(tmp_path):
@@ -160,7 +216,7 @@ def test_downloads_serve_the_code_as_the_page_shows_it(built_site):
         shown["tiny_vae_2d.py"]
 
 
-CORE_PAGE_MINUTES = 35  # the first lesson's core page; more material goes to its other pages
+CORE_PAGE_MINUTES = 45  # the first lesson's core page, a class period; more goes to its other pages
 
 
 def test_the_first_lessons_core_page_fits_its_time():

@@ -293,12 +293,16 @@ def on_page_markdown(markdown, page, config, files):
 
 def fill_placeholders(markdown, page, config, expand) -> str:
     """`{{ reading_time }}` and `{{ lesson_table }}` filled in; an unknown placeholder fails."""
-    minutes = reading_time.cost(markdown, expand).minutes
+    root = Path(config.config_file_path).parent
+    record = report.read(root / report.PATH)
+    name = Path(page.file.abs_src_path).relative_to(root).as_posix()
+    minutes = reading_time.cost(markdown, expand,
+                                reading_time.recorded_run_seconds(record, name)).minutes
     values = {"reading_time": reading_time.minutes_text(minutes),
               "report_a_difference": report_a_difference(config.repo_url)}
     try:
         if "lesson_table" in markdown:  # read the other pages only where the table is wanted
-            found = reading_time.lessons(config.nav, Path(config.docs_dir), expand)
+            found = reading_time.lessons(config.nav, Path(config.docs_dir), expand, record)
             values["lesson_table"] = reading_time.lesson_table(found, page.file.src_uri)
         return reading_time.fill(markdown, values, page.file.src_uri,
                                  first_line=_first_line(markdown, page))

@@ -8,8 +8,23 @@ new lesson therefore needs no hand-written entry. Any other `{{ ... }}` in a pag
 build: a misspelt placeholder must not reach a reader as raw braces.
 
 The time is what a reader who runs the page spends on it, estimated from what the page shows
-(`Cost`): prose at 200 words a minute, every line of a code or output block, every figure and
-displayed formula, and every command to type and run; rounded to the nearest 5 minutes.
+(`Cost`) and rounded to the nearest 5 minutes. Where each rate comes from:
+
+- prose at 140 words a minute: an outside reader of the digits page read its technical prose at
+  120 to 150 (issue 30); ordinary non-fiction is read silently at about 238 (Brysbaert 2019, "How
+  many words do we read per minute?", J. Memory and Language 109), and prose with formulas, read
+  to be understood, is slower;
+- 5 s per line of code, read with care (our estimate: 12 lines a minute), and 2 s per line of
+  printed output, compared with the reader's own;
+- 30 s per figure (its light and dark variants are one) or displayed formula (our estimate);
+- per command: 30 s to paste it and compare what it prints, plus its run time as the doc tests
+  measured it (`reports/doctests.json`, one core per command, as on a 2-core laptop running the
+  page); where no record matches the page, `DEFAULT_RUN_SECONDS` per command;
+- 3 minutes per exercise (a walkthrough a reader is asked to try first), before its walkthrough,
+  which is then counted like the rest of the page.
+
+The digits page's outside reader needed 60 to 90 minutes (about 75); `tests/test_reading_time.py`
+holds the computed time of that page inside that range.
 """
 
 import os
@@ -19,12 +34,15 @@ from pathlib import Path
 
 from mkdocs.utils.meta import get_data
 
-from lessonkit.engine import pages
+from lessonkit.engine import pages, report
 
-WORDS_PER_MINUTE = 200
-SECONDS_PER_CODE_LINE = 4  # a line of code or of printed output, read once with care
+WORDS_PER_MINUTE = 140  # technical prose read to be understood (module docstring: sources)
+SECONDS_PER_CODE_LINE = 5  # a line of code, read with care
+SECONDS_PER_OUTPUT_LINE = 2  # a line of printed output, compared with what the reader's run printed
 SECONDS_PER_FIGURE = 30  # a figure (its light and dark variants are one) or a displayed formula
-SECONDS_PER_COMMAND = 60  # typing a command, running it, comparing what it prints
+SECONDS_PER_COMMAND = 30  # pasting a command (or an install block) and reading what it prints
+DEFAULT_RUN_SECONDS = 30  # a command's run time when the doc tests' record has none for the page
+SECONDS_PER_EXERCISE = 180  # trying an exercise before opening its walkthrough
 ROUND_TO = 5  # minutes
 
 PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[^{}]*?)\s*\}\}")
@@ -34,6 +52,8 @@ _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\([^)]*\)")
 # attr_list's `{ #id .class key=value }` after a heading or a link: markup, never read
 _ATTR_LIST = re.compile(r"\{:?\s*[#.][^{}]*\}")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
+# An exercise's worked answer, folded so that the reader tries first: `??? success "Walkthrough`
+_WALKTHROUGH = re.compile(r'^[ ]*\?\?\?\+?[ \t]+success[ \t]+"Walkthrough', re.MULTILINE)
 
 
 class PlaceholderError(ValueError):
@@ -45,14 +65,19 @@ class Cost:
     """What a page asks of its reader, counted from its Markdown."""
 
     words: int  # prose, link texts included; not code, not image alt texts
-    code_lines: int  # lines of every fenced block except commands, includes expanded
+    code_lines: int  # lines of code blocks (files, Python fences, notest blocks), includes expanded
+    output_lines: int  # lines of Expected output blocks
     figures: int  # images (a light/dark pair counts once) and displayed formulas
     commands: int  # `python ...` commands to run, and `pip install` blocks
+    run_seconds: float  # the commands' run time (`cost` says where it comes from)
+    exercises: int  # walkthroughs the reader is asked to try first
 
     @property
     def minutes(self) -> int:
         seconds = (self.words * 60 / WORDS_PER_MINUTE + self.code_lines * SECONDS_PER_CODE_LINE
-                   + self.figures * SECONDS_PER_FIGURE + self.commands * SECONDS_PER_COMMAND)
+                   + self.output_lines * SECONDS_PER_OUTPUT_LINE
+                   + self.figures * SECONDS_PER_FIGURE + self.commands * SECONDS_PER_COMMAND
+                   + self.run_seconds + self.exercises * SECONDS_PER_EXERCISE)
         return max(ROUND_TO, ROUND_TO * round(seconds / 60 / ROUND_TO))
 
 
@@ -71,8 +96,21 @@ def prose_lines(markdown: str, page: pages.Page) -> list[str]:
     return lines
 
 
-def cost(markdown: str, expand=lambda code: code) -> Cost:
-    """Count what `markdown` (a page without its front matter) shows its reader."""
+def recorded_run_seconds(record: report.Report | None, page_name: str) -> list[float]:
+    """The wall time of each command block of `page_name` (relative to the project, as the doc
+    tests name it) in the doc tests' record, in page order; [] without a record."""
+    if record is None:
+        return []
+    found = [block for block in record.blocks if block.page == page_name
+             and block.kind == pages.Kind.SHELL and block.outcome in ("passed", "updated")]
+    return [block.seconds for block in sorted(found, key=lambda block: block.line)]
+
+
+def cost(markdown: str, expand=lambda code: code, recorded: list[float] = ()) -> Cost:
+    """Count what `markdown` (a page without its front matter) shows its reader. `recorded` is
+    the run time of each command block, in page order (`recorded_run_seconds`); when it does not
+    have one per command block (no record, or one older than the page's blocks), every command
+    counts DEFAULT_RUN_SECONDS."""
     page = pages.read_page(markdown, expand)
     prose = prose_lines(markdown, page)
     words = figures = 0
@@ -82,17 +120,26 @@ def cost(markdown: str, expand=lambda code: code) -> Cost:
         text = _LINK.sub(lambda link: link["text"], _IMAGE.sub(" ", line))
         words += len(_WORD.findall(_ATTR_LIST.sub(" ", PLACEHOLDER.sub(" ", text))))
     figures += _display_formulas(markdown, page)
-    code_lines = commands = 0
+    code_lines = output_lines = commands = 0
+    shell = [block for block in page.blocks if block.kind == pages.Kind.SHELL]
     for block in page.blocks:
-        if block.kind == "shell":
+        lines = len(block.code.rstrip("\n").split("\n"))
+        if block.kind == pages.Kind.SHELL:
             commands += len(block.commands)
-        elif block.kind == "skip" and block.code.lstrip().startswith("pip install"):
+        elif block.kind == pages.Kind.SKIP and block.code.lstrip().startswith("pip install"):
             # One step however many lines (torch from its CPU index, then the rest): its copy
             # button copies them all, and one paste runs them.
             commands += 1
+        elif block.kind == pages.Kind.EXPECTED:
+            output_lines += lines
         else:
-            code_lines += len(block.code.rstrip("\n").split("\n"))
-    return Cost(words, code_lines, figures, commands)
+            code_lines += lines
+    if len(recorded) == len(shell):
+        run_seconds = float(sum(recorded))
+    else:
+        run_seconds = float(sum(len(block.commands) for block in shell) * DEFAULT_RUN_SECONDS)
+    exercises = len(_WALKTHROUGH.findall(markdown))
+    return Cost(words, code_lines, output_lines, figures, commands, run_seconds, exercises)
 
 
 def _display_formulas(markdown: str, page: pages.Page) -> int:
@@ -148,8 +195,10 @@ class Lesson:
     minutes: int
 
 
-def lessons(nav_items, docs_dir: Path, expand=lambda code: code) -> list[Lesson]:
-    """Every page of the navigation, in nav order, whose front matter has a `description:`."""
+def lessons(nav_items, docs_dir: Path, expand=lambda code: code,
+            record: report.Report | None = None) -> list[Lesson]:
+    """Every page of the navigation, in nav order, whose front matter has a `description:`;
+    `record` is the doc tests' (its pages are named from the folder above `docs_dir`)."""
     found = []
     for title, path in _nav_pages(nav_items):
         source = Path(docs_dir) / path
@@ -158,8 +207,10 @@ def lessons(nav_items, docs_dir: Path, expand=lambda code: code) -> list[Lesson]
         markdown, meta = get_data(source.read_text(encoding="utf-8"))
         description = str(meta.get("description") or "").strip()
         if description:
+            name = source.relative_to(Path(docs_dir).parent).as_posix()
+            recorded = recorded_run_seconds(record, name)
             found.append(Lesson(title or _heading(markdown) or path, path, description,
-                                cost(markdown, expand).minutes))
+                                cost(markdown, expand, recorded).minutes))
     return found
 
 
