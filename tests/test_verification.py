@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 
 import yaml
 
@@ -9,6 +10,8 @@ from lessonkit.engine import pages, report
 from lessonkit.engine.includes import mkdocs_config
 from lessonkit.platforms import matrix
 from lessonkit.site import verification
+from lessonkit.site.hooks import TOLERANCE_ANCHOR, tolerance_notes
+from tests.conftest import ROOT
 
 BLOCK = {"line": 5, "exit": 0, "expected": {"line": 9, "text": "kl=0.6656\n", "tolerance": None}}
 
@@ -495,3 +498,65 @@ def test_a_local_build_shows_one_quiet_line_and_a_record_of_a_failure_still_warn
     assert warning is not None and not page.select(".lessons-unchecked")
     assert warning.select_one(".admonition-title").get_text() == "Not verified"
     assert "1 of 1 blocks failed" in warning.get_text()
+
+
+TOLERANT_PAGE = """# A page
+
+```python
+print("kl=0.66")
+```
+
+```{.text title="Expected output" tolerance="0.1"}
+kl=0.66
+```
+Text right after the block.
+
+??? success "Walkthrough"
+
+    ```python
+    print("drift=12.5")
+    ```
+
+    ```{.text title="Expected output" tolerance="30%"}
+    drift=12.5
+    ```
+
+```python
+print("exact=1")
+```
+
+```{.text title="Expected output"}
+exact=1
+```
+"""
+
+
+def test_each_tolerant_output_gets_a_line_saying_how_far_its_numbers_may_move():
+    noted = tolerance_notes(TOLERANT_PAGE, pages.read_page(TOLERANT_PAGE), "../verification.md")
+    lines = noted.split("\n")
+    link = f"([what this means](../verification.md#{TOLERANCE_ANCHOR}))"
+    first = lines.index("kl=0.66") + 3
+    assert lines[first - 2:first + 3] == [
+        "```", "", f"On another CPU, a decimal number of this output may print up to 0.1 away "
+        f"from the one shown {link}.", "{: .lesson-tolerance }", ""]
+    assert lines[first + 3] == "Text right after the block."
+    second = lines.index("    drift=12.5") + 3
+    assert lines[second - 2:second + 3] == [
+        "    ```", "", "    On another CPU, a decimal number of this output may print up to "
+        f"30% of its value away from the one shown {link}.", "    {: .lesson-tolerance }", ""]
+    assert noted.count("lesson-tolerance") == 2  # not under the exact block
+    # Without the guide page, the line stands without its link.
+    assert "what this means" not in tolerance_notes(TOLERANT_PAGE,
+                                                    pages.read_page(TOLERANT_PAGE), "")
+
+
+def test_the_built_lessons_show_the_line_under_every_tolerant_output(built_site):
+    for path in sorted((ROOT / "docs").glob("*.md")):
+        tolerances = [block.attrs["tolerance"] for block in pages.read_page(
+            path.read_text(encoding="utf-8")).blocks
+            if block.kind == pages.Kind.EXPECTED and block.attrs.get("tolerance")]
+        name = "" if path.stem == "index" else path.stem + "/"
+        html = (built_site / name / "index.html").read_text(encoding="utf-8")
+        shown = re.findall(r'</code></pre></div>\s*<p class="lesson-tolerance">On another CPU, '
+                           r"a decimal number of this output may print up to ([\d.%]+)", html)
+        assert shown == tolerances, path.name

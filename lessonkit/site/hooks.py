@@ -285,6 +285,7 @@ def on_page_markdown(markdown, page, config, files):
     offer = notebook_line(page.file.src_uri, config)
     if offer:
         notice += "\n" + offer
+    markdown = tolerance_notes(markdown, page_code, guide)
     title, newline, rest = markdown.partition("\n")
     if not title.startswith("# "):
         return notice + "\n" + markdown
@@ -325,6 +326,28 @@ def _first_line(markdown: str, page) -> int:
     if not source.endswith(markdown):
         return 1
     return source[:len(source) - len(markdown)].count("\n") + 1
+
+
+# Where the guide explains what a declared tolerance means (its heading's anchor).
+TOLERANCE_ANCHOR = "what-may-differ-in-the-last-digits-means"
+
+
+def tolerance_notes(markdown: str, page_code: pages.Page, guide: str) -> str:
+    """A line under each Expected output that declares a tolerance, saying how far its numbers
+    may move on another CPU: the page's prose need not say it, and cannot forget to."""
+    lines = markdown.split("\n")
+    for block in sorted(page_code.blocks, key=lambda block: -block.line):
+        tolerance = block.attrs.get("tolerance") if block.kind == pages.Kind.EXPECTED else None
+        if not tolerance:
+            continue
+        fence = lines[block.line - 1]
+        indent = fence[:len(fence) - len(fence.lstrip())]
+        amount = f"{tolerance} of its value" if tolerance.endswith("%") else tolerance
+        why = f" ([what this means]({guide}#{TOLERANCE_ANCHOR}))" if guide else ""
+        note = (f"{indent}On another CPU, a decimal number of this output may print up to "
+                f"{amount} away from the one shown{why}.")
+        lines[block.end_line:block.end_line] = ["", note, f"{indent}{{: .lesson-tolerance }}", ""]
+    return "\n".join(lines)
 
 
 def verification_notice(page_code: pages.Page, name: str, record: report.Report | None,
