@@ -86,7 +86,7 @@ test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, s
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=25
 
 lint-workflow: $(STAMP) $(ACTIONLINT)  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
