@@ -66,3 +66,16 @@ def test_the_platform_runs_install_every_package_of_every_pages_install_line(tmp
     assert common.install_lines("pip install torch==2.13.0 --index-url URL\n"
                                 "  pip install numpy\nno pip install here\n") == [
         ["torch==2.13.0", "--index-url", "URL"], ["numpy"]]
+
+
+def test_the_platform_commands_start_without_a_warning():
+    """`make test-kernels` runs `python -m lessonkit.platforms.matrix`: importing the package
+    must not import the module first (runpy's RuntimeWarning, which it printed before)."""
+    import subprocess
+    import sys
+
+    for module in ("lessonkit.platforms.matrix", "lessonkit.platforms"):
+        done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
+                              text=True, check=False)
+        assert done.returncode == 0 and done.stdout.startswith("usage:"), module
+        assert done.stderr == "", module

@@ -8,17 +8,18 @@
 import argparse
 import sys
 
-from lessonkit.platforms import REGISTRY, common
+from lessonkit.platforms import common, registry
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=REGISTRY)
-    for platform in REGISTRY.values():
+    platforms = registry()
+    parser.add_argument("kind", choices=platforms)
+    for platform in platforms.values():
         platform.add_arguments(parser)
     args = parser.parse_args(argv)
-    platform = REGISTRY[args.kind]
+    platform = platforms[args.kind]
     try:
         record, text = common.replay(args.kind, platform.interpreters(args))
     except common.SetupError as error:
