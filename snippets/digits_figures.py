@@ -1,24 +1,19 @@
 """The digits lesson's figures, drawn from the same runs as `python digits_vae.py` prints.
 
-`python digits_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg
-(dark palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
-Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
-wide, in an 11-point font: its smallest text draws at 9 CSS px or more on a phone.
+`python digits_figures.py OUTDIR [NAME ...]` draws each figure in both palettes and at both
+widths (figure_variants.py).
 """
 
 import functools
 import sys
-from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import torch
 
-matplotlib.use("Agg")  # files only, no window
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-
-from digits_curves import curves  # noqa: E402
-from digits_plots import decode_grid, plot_latent_space, show_images  # noqa: E402
-from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train  # noqa: E402
+import figure_variants
+from digits_curves import curves
+from digits_plots import decode_grid, plot_latent_space, show_images
+from digits_vae import SEED, DigitsVAE, active_units, count_text, load_split, train
 
 THEMES = {
     # Pixels: ink dark on white in the light palette, light on black in the dark one.
@@ -27,21 +22,16 @@ THEMES = {
     "dark": {"text": "#e6edf3", "grid": "#3d444d", "ink": "gray", "digits": "tab10",
              "bars": ("#8c9eff", "#ffab40")},
 }
-colors = THEMES["light"]
-LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
-narrow = False  # the layout being drawn
-NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
+colors = THEMES["light"]  # the palette being drawn
+narrow = False  # drawn for a phone's width
 BETAS = (1.0, 2.0)  # the two 8-dimensional runs of the page's section on active units
 
 
-def _style(theme):
-    c = THEMES[theme]
-    return {
-        "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
-        "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
-        "legend.frameon": False, "font.size": 11 if narrow else 10, "svg.fonttype": "none",
-        "svg.hashsalt": "vae-digits", "figure.dpi": 100, "savefig.dpi": 150,
-    }
+def _variant(palette, phone):
+    """Draw in `palette` and, if `phone`, at a phone's width: figure_variants.main asks."""
+    global colors, narrow
+    colors, narrow = THEMES[palette], phone
+    return figure_variants.base_style(colors["text"], colors["grid"], narrow, "vae-digits")
 
 
 @functools.cache
@@ -55,10 +45,7 @@ def trained(latent=2, beta=1.0):
 
 
 def _size(width, height, narrow_height=None):
-    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
-    if narrow:
-        return NARROW_WIDTH, narrow_height or height
-    return width, height
+    return figure_variants.size(width, height, narrow_height, narrow)
 
 
 def _images(ax, pixels, rows, cols):
@@ -170,28 +157,5 @@ FIGURES = {
 }
 
 
-def main(argv):
-    if not argv:
-        sys.exit("usage: digits_figures.py OUTDIR [NAME ...]")
-    outdir, names = Path(argv[0]), argv[1:] or list(FIGURES)
-    unknown = [name for name in names if name not in FIGURES]
-    if unknown:
-        sys.exit(f"digits_figures.py: error: no figure named {unknown[0]!r}; "
-                 f"the figures are {', '.join(FIGURES)}")
-    outdir.mkdir(parents=True, exist_ok=True)
-    global colors, narrow
-    for name in names:
-        for layout, phone in LAYOUTS.items():
-            narrow = phone
-            for theme, suffix in (("light", ""), ("dark", "-dark")):
-                colors = THEMES[theme]
-                with plt.rc_context(_style(theme)):
-                    figure = FIGURES[name]()
-                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
-                                   bbox_inches="tight", metadata={"Date": None})
-                    plt.close(figure)
-        print(name)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    figure_variants.main(sys.argv[1:], "digits_figures.py", FIGURES, _variant)

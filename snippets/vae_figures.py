@@ -1,25 +1,19 @@
 """The VAE Basics lesson's figures, drawn from the lab's own runs.
 
-`python vae_figures.py OUTDIR [NAME ...]` writes NAME.svg (light palette) and NAME-dark.svg (dark
-palette) into OUTDIR for each figure named, or for all of them, and prints each name it drew.
-Each also comes drawn for a phone's width, NAME-narrow.svg and NAME-dark-narrow.svg: 3.6 inches
-wide, panels stacked, in an 11-point font: its smallest text (a log axis's exponent)
-draws at 9 CSS px or more on a phone.
+`python vae_figures.py OUTDIR [NAME ...]` draws each figure in both palettes and at both widths
+(figure_variants.py); at a phone's width the panels are stacked.
 """
 
 import functools
 import sys
-from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 
-matplotlib.use("Agg")  # files only, no window
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
-
-from compare_models import generated  # noqa: E402
-from tiny_vae_2d import REPORT_EPOCHS  # noqa: E402
-from vae_experiments import (  # noqa: E402
+import figure_variants
+from compare_models import generated
+from tiny_vae_2d import REPORT_EPOCHS
+from vae_experiments import (
     NEAR,
     PRIOR_SAMPLES,
     decode_line,
@@ -31,7 +25,7 @@ from vae_experiments import (  # noqa: E402
     run_warmup,
     share_near_data,
 )
-from what_beta_means import lab_run, thresholds  # noqa: E402
+from what_beta_means import lab_run, thresholds
 
 # Each figure is drawn four times (two palettes, two widths) from the same runs: train once.
 generated = functools.cache(generated)
@@ -43,21 +37,17 @@ THEMES = {
     "dark": {"text": "#e6edf3", "grid": "#3d444d", "data": "#8b949e", "accent": "#8c9eff",
              "second": "#ffab40", "third": "#56d364"},
 }
-colors = THEMES["light"]
-LAYOUTS = {"": False, "-narrow": True}  # file name suffix: drawn for a phone's width
-narrow = False  # the layout being drawn
-NARROW_WIDTH = 3.6  # inches: about 350 CSS px, a phone's content column
+colors = THEMES["light"]  # the palette being drawn
+narrow = False  # drawn for a phone's width
 
 
-def _style(theme):
-    c = THEMES[theme]
-    return {
-        "text.color": c["text"], "axes.labelcolor": c["text"], "axes.edgecolor": c["grid"],
-        "xtick.color": c["text"], "ytick.color": c["text"], "grid.color": c["grid"],
-        "axes.grid": True, "grid.linewidth": 0.5, "legend.frameon": False,
-        "font.size": 11 if narrow else 10, "svg.fonttype": "none", "svg.hashsalt": "vae-basics",
-        "figure.dpi": 100, "savefig.dpi": 150,  # for the rasterized point clouds
-    }
+def _variant(palette, phone):
+    """Draw in `palette` and, if `phone`, at a phone's width: figure_variants.main asks."""
+    global colors, narrow
+    colors, narrow = THEMES[palette], phone
+    # savefig.dpi (150) is the rasterized point clouds' resolution.
+    return {**figure_variants.base_style(colors["text"], colors["grid"], narrow, "vae-basics"),
+            "axes.grid": True, "grid.linewidth": 0.5}
 
 
 def _cloud(ax, points, **style):
@@ -76,10 +66,7 @@ def _prior_circles(ax):
 
 
 def _size(width, height, narrow_height=None):
-    """The figure's size in inches: as given, or NARROW_WIDTH wide on a phone."""
-    if narrow:
-        return NARROW_WIDTH, narrow_height or height
-    return width, height
+    return figure_variants.size(width, height, narrow_height, narrow)
 
 
 def _lines(*parts):
@@ -346,28 +333,5 @@ FIGURES = {
 }
 
 
-def main(argv):
-    if not argv:
-        sys.exit("usage: vae_figures.py OUTDIR [NAME ...]")
-    outdir, names = Path(argv[0]), argv[1:] or list(FIGURES)
-    unknown = [name for name in names if name not in FIGURES]
-    if unknown:
-        sys.exit(f"vae_figures.py: error: no figure named {unknown[0]!r}; "
-                 f"the figures are {', '.join(FIGURES)}")
-    outdir.mkdir(parents=True, exist_ok=True)
-    global colors, narrow
-    for name in names:
-        for layout, phone in LAYOUTS.items():
-            narrow = phone
-            for theme, suffix in (("light", ""), ("dark", "-dark")):
-                colors = THEMES[theme]
-                with plt.rc_context(_style(theme)):
-                    figure = FIGURES[name]()
-                    figure.savefig(outdir / f"{name}{suffix}{layout}.svg", transparent=True,
-                                   bbox_inches="tight", metadata={"Date": None})
-                    plt.close(figure)
-        print(name)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    figure_variants.main(sys.argv[1:], "vae_figures.py", FIGURES, _variant)

@@ -1,3 +1,5 @@
+import contextlib
+import importlib
 import os
 import subprocess
 import sys
@@ -11,6 +13,21 @@ import pytest
 import torch  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets"
+
+
+@contextlib.contextmanager
+def snippet_modules(*names):
+    """The snippet files `names` imported as modules, as the reader's folder imports them; on
+    leaving, every module loaded from snippets/ is forgotten, so the next test imports afresh."""
+    sys.path.insert(0, str(SNIPPETS))
+    try:
+        yield [importlib.import_module(name) for name in names]
+    finally:
+        sys.path.remove(str(SNIPPETS))
+        for name, module in list(sys.modules.items()):
+            if Path(getattr(module, "__file__", None) or "/").parent == SNIPPETS:
+                del sys.modules[name]
 
 
 def build_site(site: Path, project: Path = ROOT, **env: str) -> Path:

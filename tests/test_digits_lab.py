@@ -5,27 +5,21 @@ side of it depending on the last bits of a run; the lab then prints "3 to 5 of 8
 with codes of known variance, since no run can place a unit exactly where a test needs it."""
 
 import math
-import sys
 
 import pytest
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, snippet_modules
 
 THRESHOLD = 0.01
 
 
 @pytest.fixture(scope="module")
 def lab():
-    sys.path.insert(0, str(ROOT / "snippets"))
-    try:
-        import digits_vae
+    with snippet_modules("digits_vae") as (digits_vae,):
         yield digits_vae
-    finally:
-        sys.path.remove(str(ROOT / "snippets"))
-        sys.modules.pop("digits_vae", None)
 
 
 class Codes:
@@ -110,15 +104,8 @@ def test_bits_per_dimension_are_nats_over_ln2_and_the_pixels(lab, nats):
 
 @pytest.fixture(scope="module")
 def plots(lab):
-    sys.path.insert(0, str(ROOT / "snippets"))
-    try:
-        import digits_figures
-        import digits_plots
-        yield digits_plots, digits_figures
-    finally:
-        sys.path.remove(str(ROOT / "snippets"))
-        for name in ("digits_plots", "digits_figures"):
-            sys.modules.pop(name, None)
+    with snippet_modules("digits_plots", "digits_figures") as modules:
+        yield modules
 
 
 @pytest.mark.parametrize(("rows", "cols"), [(1, 1), (2, 12), (6, 12), (15, 15)])

@@ -1,29 +1,21 @@
 """A figure shows the run the page prints: the lab's training-curve figure, read back from the
 drawn lines, agrees with the numbers `python tiny_vae_2d.py` prints at the epochs it reports."""
 
-import importlib
 import re
 import sys
 
 import pytest
 
 from lessonkit.engine import runner
-from tests.conftest import ROOT
+from tests.conftest import SNIPPETS, snippet_modules
 
-SNIPPETS = ROOT / "snippets"
 PRINTED = re.compile(r"epoch=(\d+) recon=([\d.]+) kl=([\d.]+) loss=([\d.]+)")
 
 
 @pytest.fixture(scope="module")
 def figures():
-    sys.path.insert(0, str(SNIPPETS))
-    try:
-        yield importlib.import_module("vae_figures")
-    finally:
-        sys.path.remove(str(SNIPPETS))
-        for name in ("vae_figures", "compare_models", "tiny_gan_2d", "vae_experiments",
-                     "evidence", "what_beta_means", "tiny_vae_2d"):
-            sys.modules.pop(name, None)
+    with snippet_modules("vae_figures") as (vae_figures,):
+        yield vae_figures
 
 
 def test_training_curves_figure_draws_the_numbers_the_lab_prints(figures):

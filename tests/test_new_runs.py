@@ -4,7 +4,6 @@ The printed numbers are compared by the doc tests, and their flags by tests/test
 here the readings the digits page draws from whole curves (training and held-out ELBO per epoch),
 which no printed line holds."""
 
-import importlib
 import re
 import sys
 from itertools import pairwise
@@ -12,22 +11,16 @@ from itertools import pairwise
 import pytest
 
 from lessonkit.engine import runner
-from tests.conftest import ROOT
+from tests.conftest import SNIPPETS, snippet_modules
 
-SNIPPETS = ROOT / "snippets"
 PRINTED = re.compile(r"epoch=(\d+) training=([\d.]+) held-out=([\d.]+)")
 WINDOW = 50  # epochs per stretch in the page's reading of the curves
 
 
 @pytest.fixture(scope="module")
 def figures():
-    sys.path.insert(0, str(SNIPPETS))
-    try:
-        yield importlib.import_module("digits_figures")
-    finally:
-        sys.path.remove(str(SNIPPETS))
-        for name in ("digits_figures", "digits_curves", "digits_vae"):
-            sys.modules.pop(name, None)
+    with snippet_modules("digits_figures") as (digits_figures,):
+        yield digits_figures
 
 
 @pytest.fixture(scope="module")

@@ -5,25 +5,14 @@ import sys
 import pytest
 
 from lessonkit.engine import runner
-from tests.conftest import ROOT
-
-SNIPPETS = ROOT / "snippets"
+from tests.conftest import SNIPPETS, snippet_modules
 
 
 @pytest.fixture(scope="module")
 def claims():
     # The same script the page runs, imported the way the reader's folder would import it.
-    import importlib
-    import sys
-
-    sys.path.insert(0, str(SNIPPETS))
-    try:
-        return importlib.import_module("walkthrough_checks").claims()
-    finally:
-        sys.path.remove(str(SNIPPETS))
-        for name in ("walkthrough_checks", "vae_experiments", "evidence", "what_beta_means",
-                     "tiny_vae_2d"):
-            sys.modules.pop(name, None)
+    with snippet_modules("walkthrough_checks") as (walkthrough_checks,):
+        return walkthrough_checks.claims()
 
 
 CLAIMS = 8  # two for exercise 1, four for exercise 2, one each for exercises 3 and 4
