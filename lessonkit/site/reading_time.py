@@ -8,23 +8,29 @@ new lesson therefore needs no hand-written entry. Any other `{{ ... }}` in a pag
 build: a misspelt placeholder must not reach a reader as raw braces.
 
 The time is what a reader who runs the page spends on it, estimated from what the page shows
-(`Cost`) and rounded to the nearest 5 minutes. Where each rate comes from:
+(`Cost`) and rounded to the nearest 5 minutes. Each rate comes from the two outside first-time
+readers of the digits page (issue 30), checked against published norms:
 
-- prose at 140 words a minute: an outside reader of the digits page read its technical prose at
-  120 to 150 (issue 30); ordinary non-fiction is read silently at about 238 (Brysbaert 2019, "How
-  many words do we read per minute?", J. Memory and Language 109), and prose with formulas, read
-  to be understood, is slower;
-- 5 s per line of code, read with care (our estimate: 12 lines a minute), and 2 s per line of
-  printed output, compared with the reader's own;
-- 30 s per figure (its light and dark variants are one) or displayed formula (our estimate);
+- prose at 140 words a minute: the readers read its technical prose at 120 to 150; ordinary
+  non-fiction is read silently at about 238 (Brysbaert 2019, "How many words do we read per
+  minute?", J. Memory and Language 109), and prose with formulas, read to be understood, is
+  slower;
+- 6 s per line of code read with care (10 lines a minute): the second reader read the page's code
+  at about 8 lines a minute; code review norms are 300 to 500 lines an hour, 7 to 12 s a line
+  (Cohen, "Best Kept Secrets of Peer Code Review", 2006);
+- 5 s per line of printed output, compared line by line with the reader's own run (the second
+  reader's rate);
+- 30 s per figure (its light and dark variants are one) or displayed formula;
 - per command: 30 s to paste it and compare what it prints, plus its run time as the doc tests
   measured it (`reports/doctests.json`, one core per command, as on a 2-core laptop running the
   page); where no record matches the page, `DEFAULT_RUN_SECONDS` per command;
-- 3 minutes per exercise (a walkthrough a reader is asked to try first), before its walkthrough,
-  which is then counted like the rest of the page.
+- 5 minutes per exercise (a walkthrough a reader is asked to try first) before its walkthrough,
+  which is then counted like the rest of the page: the second reader spent about 3 minutes on
+  each exercise that asks for a prediction, and 14 on the one that asks for code.
 
-The digits page's outside reader needed 60 to 90 minutes (about 75); `tests/test_reading_time.py`
-holds the computed time of that page inside that range.
+The second reader needed about 135 minutes (110 to 150) for the digits page as it is now;
+`tests/test_reading_time.py` holds the computed time within 20% of that. (The first reader's 60 to
+90 minutes were for an earlier, shorter version of the page.)
 """
 
 import os
@@ -37,12 +43,12 @@ from mkdocs.utils.meta import get_data
 from lessonkit.engine import pages, report
 
 WORDS_PER_MINUTE = 140  # technical prose read to be understood (module docstring: sources)
-SECONDS_PER_CODE_LINE = 5  # a line of code, read with care
-SECONDS_PER_OUTPUT_LINE = 2  # a line of printed output, compared with what the reader's run printed
+SECONDS_PER_CODE_LINE = 6  # a line of code, read with care
+SECONDS_PER_OUTPUT_LINE = 5  # a line of printed output, compared with the reader's own run
 SECONDS_PER_FIGURE = 30  # a figure (its light and dark variants are one) or a displayed formula
 SECONDS_PER_COMMAND = 30  # pasting a command (or an install block) and reading what it prints
 DEFAULT_RUN_SECONDS = 30  # a command's run time when the doc tests' record has none for the page
-SECONDS_PER_EXERCISE = 180  # trying an exercise before opening its walkthrough
+SECONDS_PER_EXERCISE = 300  # trying an exercise before opening its walkthrough
 ROUND_TO = 5  # minutes
 
 PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[^{}]*?)\s*\}\}")
