@@ -9,10 +9,12 @@ changed snippet re-runs only the scripts using it.
 """
 
 import logging
+import os
 import re
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lessonkit.engine import runner
@@ -30,23 +32,39 @@ class FigureError(Exception):
 
 
 def draw(snippet_dir: Path, cache: Path) -> list[Path]:
-    """Every figure of every figure script in `snippet_dir`, drawn or taken from `cache`."""
-    svgs = []
-    for script in sorted(snippet_dir.glob("*_figures.py")):
-        out = Path(cache) / "figures" / script.stem / fingerprint(script)
-        if not (out / DONE).is_file():
-            shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
-            started = time.perf_counter()
-            # As a reader would run it: its own `python` process, through the doc tests' runner.
-            result = runner.run([script.name, str(out)], script.parent,
-                                runner.Interpreter((sys.executable,)), timeout=3600)
-            if result.status != 0:
-                raise FigureError(_failure(script, result))
-            (out / DONE).write_text(result.output, encoding="utf-8")
-            log.info("drew the figures of %s in %.1f s", script.name,
-                     time.perf_counter() - started)
-        svgs += sorted(out.glob("*.svg"))
-    return svgs
+    """Every figure of every figure script in `snippet_dir`, drawn or taken from `cache`. The
+    scripts to draw run side by side, one per core: each is a process of its own."""
+    scripts = sorted(snippet_dir.glob("*_figures.py"))
+    folders = {script: Path(cache) / "figures" / script.stem / fingerprint(script)
+               for script in scripts}
+    missing = [script for script in scripts if not (folders[script] / DONE).is_file()]
+    # Processes sharing cores wait for work passively (lessonkit.plugins.lessons.SIDE_BY_SIDE
+    # says why: spinning OpenMP threads slow each other down; what is computed is the same).
+    env = {"OMP_WAIT_POLICY": "PASSIVE"} if len(missing) > 1 else {}
+    interpreter = runner.Interpreter((sys.executable,), env)
+    if missing:
+        workers = min(len(missing), os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            failures = [error for error in pool.map(
+                lambda script: _draw(script, folders[script], interpreter), missing) if error]
+        if failures:
+            raise FigureError("; ".join(failures))
+    return [svg for script in scripts for svg in sorted(folders[script].glob("*.svg"))]
+
+
+def _draw(script: Path, out: Path, interpreter: runner.Interpreter) -> str:
+    """Run one figure script into `out`; its failure in one line, or "" when it drew."""
+    shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
+    log.info("drawing the figures of %s (a first build trains its models: minutes)",
+             script.name)
+    started = time.perf_counter()
+    # As a reader would run it: its own `python` process, through the doc tests' runner.
+    result = runner.run([script.name, str(out)], script.parent, interpreter, timeout=3600)
+    if result.status != 0:
+        return _failure(script, result)
+    (out / DONE).write_text(result.output, encoding="utf-8")
+    log.info("drew the figures of %s in %.1f s", script.name, time.perf_counter() - started)
+    return ""
 
 
 # An image of a figure as Markdown writes it: `![alt](figures/NAME.svg#only-light){ ... }`.
