@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lessonkit.site import figures
 from tests.conftest import ROOT
 
 
@@ -268,3 +269,31 @@ def test_a_figure_drawn_for_phones_too_is_offered_below_the_tablet_breakpoint(tm
     assert f'<source media="{PHONE}" srcset="figures/wide-narrow.svg">' in pictures[0]
     assert 'src="figures/wide.svg#only-light"' in pictures[0]  # the palette's choice kept
     assert 'src="figures/plain.svg#only-light"' in html
+
+
+def test_figure_scripts_are_drawn_side_by_side_and_a_failure_names_its_script(tmp_path):
+    """Each `*_figures.py` is its own process; on a cold build they run one per core."""
+    script = textwrap.dedent("""\
+        import sys, time
+        from pathlib import Path
+        out = Path(sys.argv[1])
+        out.mkdir(parents=True, exist_ok=True)
+        started = time.time()
+        time.sleep(1.5)
+        (out / "NAME.svg").write_text(f"<svg>{started} {time.time()}</svg>")
+        """)
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    for name in ("a", "b"):
+        (snippets / f"{name}_figures.py").write_text(script.replace("NAME", name))
+    drawn = figures.draw(snippets, tmp_path / "cache")
+    assert [svg.name for svg in drawn] == ["a.svg", "b.svg"]
+    (a_start, a_end), (b_start, b_end) = (
+        map(float, svg.read_text()[5:-6].split()) for svg in drawn)
+    overlap = min(a_end, b_end) - max(a_start, b_start)
+    assert (overlap > 0) == ((os.cpu_count() or 1) > 1), overlap
+    # Drawn once: the cache serves them again without running anything.
+    assert figures.draw(snippets, tmp_path / "cache") == drawn
+    (snippets / "c_figures.py").write_text("raise SystemExit('no data')\n")
+    with pytest.raises(figures.FigureError, match="c_figures.py exited with status 1"):
+        figures.draw(snippets, tmp_path / "cache")
