@@ -167,8 +167,9 @@ def report(model, x):
           "(BCE of each image with itself)")
     print(f"active units: {count_text(count, len(kl))}")
     print("  variance of each unit's mean code (active above 0.01):")
-    # two significant digits: 0.86, 0.094, 0.010 (0.000 below 0.0005)
-    values = [f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+    # One decimal from 0.1 up, where all that matters is "far above 0.01"
+    # (a second one can round either way); three below, around the threshold.
+    values = [f"{value:.1f}" if value >= 0.1 else f"{value:.3f}"
               for value in variance.tolist()]
     for start in range(0, len(values), 8):  # 8 units a line
         print("   ", " ".join(values[start:start + 8]))

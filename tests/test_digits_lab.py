@@ -83,8 +83,8 @@ def test_the_digits_page_prints_every_units_variance_and_its_count_agrees_with_t
     for count, values in reports:
         units = int(count.split(" of ")[1].split()[0])
         assert len(values) == units, count
-        # Read at the printed 3 decimals: clearly active above twice the threshold, near it
-        # within a factor of two, as active_units counts.
+        # Read as printed (3 decimals below 0.1, 1 above): clearly active above twice the
+        # threshold, near it within a factor of two, as active_units counts.
         fewest = sum(v > 2 * THRESHOLD + 0.0005 for v in values)
         most = sum(v >= THRESHOLD / 2 - 0.0005 for v in values)
         words = count.split()
