@@ -55,7 +55,7 @@ def draw(snippet_dir: Path, cache: Path) -> list[Path]:
 def _draw(script: Path, out: Path, interpreter: runner.Interpreter) -> str:
     """Run one figure script into `out`; its failure in one line, or "" when it drew."""
     shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
-    log.info("drawing the figures of %s (a first build trains its models: minutes)",
+    log.info("drawing the figures of %s (it trains the models it draws)",
              script.name)
     started = time.perf_counter()
     # As a reader would run it: its own `python` process, through the doc tests' runner.
