@@ -18,7 +18,8 @@ CACHE = ROOT / ".cache"
 
 
 def build(site: Path) -> tuple[float, list[str]]:
-    """The build's wall time, and what lessonkit logged of its steps (figures drawn, and when)."""
+    """The build's wall time, and what lessonkit logged of its steps (figure scripts drawn and
+    notebooks run, each when it started and ended)."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -27,7 +28,8 @@ def build(site: Path) -> tuple[float, list[str]]:
     )
     if result.returncode != 0:
         sys.exit(f"mkdocs build failed:\n{result.stderr}")
-    steps = [line for line in result.stderr.splitlines() if "figures of" in line]
+    steps = [line for line in result.stderr.splitlines()
+             if "figures of" in line or "the notebook" in line]
     return time.perf_counter() - started, steps
 
 

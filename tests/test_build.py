@@ -32,8 +32,7 @@ def build(project, snippets: dict, nav: str = "", page: str = "# A page\n", conf
         plugins:
           - mkdocs-jupyter:
               include: ["*.ipynb"]
-              execute: true
-              allow_errors: false
+              execute: false
         {plugins}
         markdown_extensions:
           - pymdownx.snippets:
@@ -156,11 +155,57 @@ def test_a_failing_notebook_cell_fails_the_build_naming_it(tmp_path):
     result = build(tmp_path, {"demo.py": 'print("fine")\nraise ValueError("broken cell")\n'},
                    nav="  - notebooks/demo.ipynb", page=NOTEBOOK_PAGE)
     assert result.returncode != 0
-    stderr = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)  # the traceback is coloured
-    assert "demo.ipynb" in stderr and "ValueError: broken cell" in stderr
+    assert ("cannot run a notebook: demo.ipynb: a cell failed: ValueError: broken cell"
+            in result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
     # The fixture's build cache is its own project's, next to its mkdocs.yml.
     assert (tmp_path / ".cache" / "lessonkit" / "notebooks" / "demo").is_dir()
     assert _files(ROOT / ".cache") == real_cache, "a fixture build wrote into the real cache"
+
+
+def _build_again(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+def test_a_notebook_runs_once_with_its_time_on_the_log_and_beside_the_figures(tmp_path):
+    """The build runs each notebook itself (mkdocs-jupyter only renders it), announcing it when
+    it starts and when it ends with its time, side by side with the figure scripts: on a machine
+    with more than one core the second to start starts before the first ends."""
+    sleeper = ("import sys, time\nfrom pathlib import Path\ntime.sleep(2)\n"
+               "Path(sys.argv[1]).mkdir(parents=True, exist_ok=True)\n")
+    result = build(tmp_path, {"demo.py": 'import time\ntime.sleep(2)\nprint("ran in a kernel")\n',
+                              "demo_figures.py": sleeper},
+                   nav="  - notebooks/demo.ipynb", page=NOTEBOOK_PAGE)
+    assert result.returncode == 0, result.stderr
+    log = result.stderr.splitlines()
+    lines = {what: [n for n, line in enumerate(log) if re.search(pattern, line)]
+             for what, pattern in {"starts": r"running the notebook demo\.ipynb$|drawing the "
+                                             r"figures of demo_figures\.py",
+                                   "ran": r"ran the notebook demo\.ipynb in \d+\.\d s$",
+                                   "drew": r"drew the figures of demo_figures\.py in"}.items()}
+    assert len(lines["starts"]) == 2 and len(lines["ran"]) == 1 and len(lines["drew"]) == 1, log
+    side_by_side = max(lines["starts"]) < min(lines["ran"] + lines["drew"])
+    assert side_by_side == ((os.cpu_count() or 1) > 1), log
+    page = (tmp_path / "site" / "notebooks" / "demo" / "index.html").read_text(encoding="utf-8")
+    assert "ran in a kernel" in page  # rendered with the output of the build's own run
+    # Nothing changed: the notebook's run comes from the cache, and nothing says it ran.
+    again = _build_again(tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert not re.search(r"running the notebook|drawing the figures", again.stderr), again.stderr
+    assert "ran in a kernel" in (tmp_path / "site" / "notebooks" / "demo" / "index.html"
+                                 ).read_text(encoding="utf-8")
+
+
+def test_mkdocs_jupyter_running_the_notebooks_again_fails_the_build(tmp_path):
+    assert build(tmp_path, {}).returncode == 0
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(config.read_text().replace("execute: false", "execute: true"))
+    result = _build_again(tmp_path)
+    assert result.returncode != 0
+    assert ("mkdocs-jupyter's `execute: true` would run every notebook a second time: "
+            "lessonkit's hooks run them (set `execute: false` in mkdocs.yml)") in result.stderr
 
 
 def test_a_notebook_no_lesson_runs_fails_the_build_naming_it(tmp_path):

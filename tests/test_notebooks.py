@@ -22,12 +22,12 @@ import nbclient
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from traitlets.config import Config
 
 from lessonkit.engine import compare, pages
 from lessonkit.engine.includes import mkdocs_config
 from lessonkit.platforms.common import packages
 from lessonkit.site.hooks import NOTEBOOK_BOOST, nav_entries
+from lessonkit.site.notebooks import KERNEL_CONFIG  # the build's: encrypted kernel sockets
 from tests.browser import serve
 from tests.conftest import ROOT
 from tests.test_build import NOTEBOOK_PAGE, build
@@ -35,8 +35,6 @@ from tests.test_reader_env import lesson_pages, read
 
 NOTEBOOKS = [(title, uri) for title, uri in nav_entries(mkdocs_config(ROOT / "mkdocs.yml")["nav"])
              if uri.startswith("notebooks/") and uri.endswith(".ipynb")]
-# What the site's build configures too (lessonkit/site/jupyter/): encrypted kernel sockets.
-KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "required"}})
 
 
 def _html_page(site: Path, page: Path) -> Path:

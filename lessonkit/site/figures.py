@@ -8,17 +8,17 @@ snippets it imports and the library versions: a rebuild with nothing changed run
 changed snippet re-runs only the scripts using it.
 """
 
+import functools
 import logging
-import os
 import re
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lessonkit.engine import runner
 from lessonkit.engine.sources import fingerprint
+from lessonkit.site import side_by_side
 
 NARROW = "-narrow"  # FIGURE-narrow.svg: FIGURE.svg drawn for a phone's width
 # Below Material's own breakpoint for tablets (45em): no sidebars, one column as wide as the screen.
@@ -31,35 +31,44 @@ class FigureError(Exception):
     pass
 
 
+def _folders(snippet_dir: Path, cache: Path) -> dict:
+    """Each figure script of `snippet_dir` -> the folder of `cache` that holds its figures."""
+    return {script: Path(cache) / "figures" / script.stem / fingerprint(script)
+            for script in sorted(snippet_dir.glob("*_figures.py"))}
+
+
+def pending(snippet_dir: Path, cache: Path) -> list[side_by_side.Step]:
+    """A step per figure script whose figures `cache` does not hold yet: it draws them there."""
+    return [functools.partial(_draw, script, folder)
+            for script, folder in _folders(snippet_dir, cache).items()
+            if not (folder / DONE).is_file()]
+
+
+def drawn(snippet_dir: Path, cache: Path) -> list[Path]:
+    """Every figure of every figure script in `snippet_dir`, as `cache` holds them."""
+    return [svg for folder in _folders(snippet_dir, cache).values()
+            for svg in sorted(folder.glob("*.svg"))]
+
+
 def draw(snippet_dir: Path, cache: Path) -> list[Path]:
     """Every figure of every figure script in `snippet_dir`, drawn or taken from `cache`. The
     scripts to draw run side by side, one per core: each is a process of its own."""
-    scripts = sorted(snippet_dir.glob("*_figures.py"))
-    folders = {script: Path(cache) / "figures" / script.stem / fingerprint(script)
-               for script in scripts}
-    missing = [script for script in scripts if not (folders[script] / DONE).is_file()]
-    # Processes sharing cores wait for work passively (lessonkit.plugins.lessons.SIDE_BY_SIDE
-    # says why: spinning OpenMP threads slow each other down; what is computed is the same).
-    env = {"OMP_WAIT_POLICY": "PASSIVE"} if len(missing) > 1 else {}
-    interpreter = runner.Interpreter((sys.executable,), env)
-    if missing:
-        workers = min(len(missing), os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            failures = [error for error in pool.map(
-                lambda script: _draw(script, folders[script], interpreter), missing) if error]
-        if failures:
-            raise FigureError("; ".join(failures))
-    return [svg for script in scripts for svg in sorted(folders[script].glob("*.svg"))]
+    failures = side_by_side.run(pending(snippet_dir, cache))
+    if failures:
+        raise FigureError("; ".join(failures))
+    return drawn(snippet_dir, cache)
 
 
-def _draw(script: Path, out: Path, interpreter: runner.Interpreter) -> str:
-    """Run one figure script into `out`; its failure in one line, or "" when it drew."""
+def _draw(script: Path, out: Path, env: dict) -> str:
+    """Run one figure script into `out` with more environment `env`; its failure in one line,
+    or "" when it drew."""
     shutil.rmtree(out.parent, ignore_errors=True)  # drop older versions
     log.info("drawing the figures of %s (it trains the models it draws)",
              script.name)
     started = time.perf_counter()
     # As a reader would run it: its own `python` process, through the doc tests' runner.
-    result = runner.run([script.name, str(out)], script.parent, interpreter, timeout=3600)
+    result = runner.run([script.name, str(out)], script.parent,
+                        runner.Interpreter((sys.executable,), env), timeout=3600)
     if result.status != 0:
         return _failure(script, result)
     (out / DONE).write_text(result.output, encoding="utf-8")

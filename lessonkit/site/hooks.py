@@ -7,11 +7,12 @@
   `-dark` variant with `#only-dark`. Where a script drew a figure for a phone's width too
   (`NAME-narrow.svg`), the page offers it below Material's tablet breakpoint (`<picture>`).
 - Each `notebooks/NAME.ipynb` in the navigation is generated from `snippets/NAME.py`
-  (lessonkit.site.notebooks), then executed and rendered by mkdocs-jupyter (its kernel over
-  CurveZMQ-encrypted sockets: use_jupyter_config); its page gets download buttons for the
-  notebook and the script, and a lesson page that runs NAME.py offers the notebook under its
-  title (and "open in Colab" where the build knows its GitHub repository). In the search,
-  notebook pages weigh less than lessons and index each cell's code once.
+  (lessonkit.site.notebooks), run in a kernel of its own (over CurveZMQ-encrypted sockets), side
+  by side with the figure scripts (lessonkit.site.side_by_side), and rendered by mkdocs-jupyter
+  with its outputs (mkdocs-jupyter's own `execute` must stay off); its page gets download
+  buttons for the notebook and the script, and a lesson page that runs NAME.py offers the
+  notebook under its title (and "open in Colab" where the build knows its GitHub repository).
+  In the search, notebook pages weigh less than lessons and index each cell's code once.
 - TeX from pymdownx.arithmatex becomes MathML at build time: browsers render it natively, with no
   script and no request to another host.
 - Highlighted code gets lighter HTML (same colours, fewer spans; lessonkit.site.codehtml). Folded
@@ -43,7 +44,6 @@ with a message naming it.
 import functools
 import hashlib
 import html
-import os
 import posixpath
 import re
 from pathlib import Path
@@ -56,7 +56,15 @@ from mkdocs.structure.files import File
 
 from lessonkit.engine import includes, pages, report
 from lessonkit.engine.includes import snippet_dirs, without_markers
-from lessonkit.site import codehtml, figures, notebooks, palette, reading_time, verification
+from lessonkit.site import (
+    codehtml,
+    figures,
+    notebooks,
+    palette,
+    reading_time,
+    side_by_side,
+    verification,
+)
 
 NOTEBOOK_DIR = "notebooks/"
 DOWNLOAD_DIR = "downloads/"
@@ -66,7 +74,6 @@ NOTEBOOK_BRANCH = "built-notebooks"
 # A notebook page's weight in the search (Material's `search.boost`; a page's default is 1): its
 # code is a lesson's, and the lesson, which explains it, comes first for the same words.
 NOTEBOOK_BOOST = 0.1
-JUPYTER_CONFIG = Path(__file__).resolve().parent / "jupyter"  # see use_jupyter_config
 GUIDE = "verification.md"  # How this site is verified: the notices link to it
 ISSUE_FORM = "issues/new?template=difference.yml"  # .github/ISSUE_TEMPLATE/difference.yml
 # A link to a file under downloads/ (from any page's folder), and whether it says `download`.
@@ -189,7 +196,7 @@ def _snippet(name: str, config) -> Path:
 
 def on_config(config):
     includes.use_config(config)  # the includes read the build's own config, not a second copy
-    use_jupyter_config()
+    check_jupyter_config(config)
     if not config.repo_url:
         # Without a repository, MkDocs would make edit_uri a link relative to the page itself.
         config.edit_uri = None
@@ -202,16 +209,13 @@ def on_config(config):
     return config
 
 
-def use_jupyter_config() -> None:
-    """The notebooks' kernels talk to the build over CurveZMQ-encrypted sockets: JUPYTER_CONFIG
-    (lessonkit/site/jupyter/) goes first on Jupyter's config path, where mkdocs-jupyter's
-    nbconvert reads `jupyter_nbconvert_config.json`. Its `KernelManager.transport_encryption:
-    required` makes jupyter_client give each kernel CurveZMQ keys (ipykernel's kernelspec says
-    it supports them) or fail to start it; without keys, every kernel warned on the build's log
-    that it ran "over TCP without encryption"."""
-    paths = [path for path in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if path]
-    if str(JUPYTER_CONFIG) not in paths:
-        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG), *paths])
+def check_jupyter_config(config) -> None:
+    """mkdocs-jupyter renders the notebooks that on_files has run; run again by mkdocs-jupyter,
+    each would take twice its time (and its kernel would not use the encrypted sockets)."""
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is not None and plugin.config.get("execute"):
+        raise PluginError("mkdocs-jupyter's `execute: true` would run every notebook a second "
+                          "time: lessonkit's hooks run them (set `execute: false` in mkdocs.yml)")
 
 
 def versioned(path: str, docs_dir: str) -> str:
@@ -231,17 +235,13 @@ def versioned(path: str, docs_dir: str) -> str:
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
 def on_files(files, config):
     cache = includes.cache_dir(Path(config.config_file_path))
-    for folder in _snippet_dirs(config):
+    steps, figure_dirs = [], _snippet_dirs(config)
+    for folder in figure_dirs:
         for path in sorted(folder.glob("*.py")):
             # The file as the page shows it: section markers are for the includes, not the reader.
             shown = without_markers(path.read_text(encoding="utf-8"))
             files.append(File.generated(config, f"{DOWNLOAD_DIR}{path.name}", content=shown))
-        try:
-            drawn = figures.draw(folder, cache)
-        except figures.FigureError as error:
-            raise PluginError(f"cannot draw a figure: {error}") from error
-        for svg in drawn:
-            files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
+        steps += side_by_side.labelled("cannot draw a figure", figures.pending(folder, cache))
     offers = notebook_offers(config)
     _offers[config.config_file_path] = offers
     for title, uri in nav_entries(config.nav):
@@ -249,12 +249,25 @@ def on_files(files, config):
             root, notebook = notebooks.build(_snippet(Path(uri).stem + ".py", config), cache,
                                              folder=str(Path(uri).parent), title=title or "",
                                              install=install_lines(uri, offers, config))
-            # A File with a source folder, not File.generated: mkdocs-jupyter reads src_dir.
-            files.append(File(uri, src_dir=str(root), dest_dir=config.site_dir,
+            run_root, run = notebooks.executed_copy(root, notebook)
+            if not run.is_file():
+                steps += side_by_side.labelled("cannot run a notebook", [
+                    functools.partial(notebooks.execute, notebook, run)])
+            # The page shows the run copy. A File with a source folder, not File.generated:
+            # mkdocs-jupyter reads src_dir.
+            files.append(File(uri, src_dir=str(run_root), dest_dir=config.site_dir,
                               use_directory_urls=config.use_directory_urls))
-            # From content, not a path: mkdocs-jupyter would take a path ending .ipynb for a page.
+            # The download is the notebook a reader runs. From content, not a path:
+            # mkdocs-jupyter would take a path ending .ipynb for a page.
             files.append(File.generated(config, f"{DOWNLOAD_DIR}{notebook.name}",
                                         content=notebook.read_bytes()))
+    # Figure scripts and notebooks train models: run side by side, one per core.
+    failures = side_by_side.run(steps)
+    if failures:
+        raise PluginError("; ".join(failures))
+    for folder in figure_dirs:
+        for svg in figures.drawn(folder, cache):
+            files.append(File.generated(config, f"figures/{svg.name}", abs_src_path=str(svg)))
     return files
 
 

@@ -13,12 +13,19 @@ A notebook runs alone, in an empty folder (a download, a hosted notebook service
 """
 
 import ast
+import logging
+import os
 import re
 import shutil
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
+import nbclient
 import nbformat
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from lessonkit.engine.includes import section_marker, without_markers
 from lessonkit.engine.sources import fingerprint, local_imports
@@ -29,6 +36,14 @@ _MAIN_GUARD = re.compile(r"^if __name__ == ['\"]__main__['\"]:")
 # nbclient (mkdocs-jupyter's execution) skips a cell with this tag; Jupyter and Colab run it.
 SKIP_TAG = "skip-execution"
 _MAIN_CALL = re.compile(r"\bmain\(\)")
+# Beside a generated notebook in the cache: its copy run top to bottom, which its page shows.
+EXECUTED = "executed"
+# Every kernel talks to the build over CurveZMQ-encrypted sockets: jupyter_client gives it keys
+# (ipykernel's kernelspec says it supports them) or fails to start it. Without keys each kernel
+# warned on the build's log that it ran "over TCP without encryption".
+KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "required"}})
+CELL_SECONDS = 3600  # a cell still running after this fails the build
+log = logging.getLogger("mkdocs.lessonkit")
 
 
 def flags_example(tree: ast.Module) -> str:
@@ -154,3 +169,38 @@ def build(snippet: Path, cache: Path, folder: str = "notebooks", title: str = ""
         cell["id"] = f"cell-{index}"  # stable ids: the same snippet gives the same bytes
     nbformat.write(notebook, notebook_path)
     return root, notebook_path
+
+
+def executed_copy(root: Path, notebook: Path) -> tuple[Path, Path]:
+    """(source folder, path) of the run copy of `notebook` (as `build` returned them)."""
+    return root / EXECUTED, root / EXECUTED / notebook.relative_to(root)
+
+
+def execute(notebook: Path, out: Path, env: dict) -> str:
+    """Run `notebook` top to bottom in a fresh kernel, in an empty folder as a download runs
+    (its `skip-execution` cells excepted), with more environment `env`; write it with its
+    outputs to `out`. Returns its failure in one line, or "" when every cell ran."""
+    log.info("running the notebook %s", notebook.name)
+    started = time.perf_counter()
+    code = nbformat.read(notebook, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="notebook-") as folder:
+        client = nbclient.NotebookClient(code, timeout=CELL_SECONDS, kernel_name="python3",
+                                         resources={"metadata": {"path": folder}},
+                                         config=KERNEL_CONFIG)
+        try:
+            client.execute(env={**os.environ, **env})
+        except CellExecutionError as error:
+            return f"{notebook.name}: a cell failed: {error.ename}: {error.evalue}"
+        except (CellTimeoutError, DeadKernelError) as error:
+            return f"{notebook.name}: {_last_line(error)}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")  # renamed when whole: a build stopped halfway redoes it
+    nbformat.write(code, partial)
+    partial.replace(out)
+    log.info("ran the notebook %s in %.1f s", notebook.name, time.perf_counter() - started)
+    return ""
+
+
+def _last_line(error: Exception) -> str:
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
