@@ -3,6 +3,7 @@
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -342,3 +343,21 @@ def test_figure_scripts_are_drawn_side_by_side_and_a_failure_names_its_script(tm
     (snippets / "c_figures.py").write_text("raise SystemExit('no data')\n")
     with pytest.raises(figures.FigureError, match="c_figures.py exited with status 1"):
         figures.draw(snippets, tmp_path / "cache")
+
+
+def test_two_builds_of_one_project_at_once_draw_each_figure_once(tmp_path):
+    """Test workers side by side (or `make serve` beside `make test`) build one project at
+    once: the second waits for the first's figures instead of drawing into the same folder."""
+    script = ("import sys, time\nfrom pathlib import Path\ntime.sleep(2)\nout = Path(sys.argv[1])\n"
+              "out.mkdir(parents=True, exist_ok=True)\n(out / 'demo.svg').write_text('<svg/>')\n")
+    assert build(tmp_path, {"demo_figures.py": script}).returncode == 0
+    shutil.rmtree(tmp_path / ".cache")
+    builds = [subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict",
+                                "--site-dir", str(tmp_path / f"site{n}")], cwd=tmp_path,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}) for n in (1, 2)]
+    logs = [process.communicate()[1] for process in builds]
+    assert [process.returncode for process in builds] == [0, 0], logs
+    assert sum(log.count("drawing the figures of demo_figures.py") for log in logs) == 1, logs
+    for n in (1, 2):
+        assert (tmp_path / f"site{n}" / "figures" / "demo.svg").is_file()

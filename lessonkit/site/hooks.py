@@ -41,6 +41,7 @@ Whatever cannot be done (a figure that fails, a formula that does not convert) f
 with a message naming it.
 """
 
+import fcntl
 import functools
 import hashlib
 import html
@@ -235,6 +236,16 @@ def versioned(path: str, docs_dir: str) -> str:
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
 def on_files(files, config):
     cache = includes.cache_dir(Path(config.config_file_path))
+    # Two builds of one project at once (test workers side by side, `make serve` beside `make
+    # test`) would draw into the same cache folders and delete each other's: one at a time.
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / "build.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _made_files(files, config, cache)
+
+
+def _made_files(files, config, cache: Path):
+    """`files` with the downloads, the figures and the notebooks, made or taken from `cache`."""
     steps, figure_dirs = [], _snippet_dirs(config)
     for folder in figure_dirs:
         for path in sorted(folder.glob("*.py")):
