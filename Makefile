@@ -86,7 +86,10 @@ test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, s
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
-	$(PY) -m pytest tests --durations=25
+	# The kernel quick set on every core first: the site's notice, which the build and the site's
+	# tests read, shows its report. Then the browser's tests beside the rest (tests/conftest.py).
+	$(PY) -m pytest tests/test_kernels.py
+	$(PY) -m pytest tests --ignore=tests/test_kernels.py -n 2 --dist loadgroup --durations=25
 
 lint-workflow: $(STAMP) $(ACTIONLINT)  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

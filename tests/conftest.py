@@ -11,6 +11,7 @@ import pytest
 # imported (a plain Python fence imports torch in-process), and a C extension imported again in
 # the same process crashes it.
 import torch  # noqa: F401
+from xdist.scheduler import LoadScopeScheduling
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -49,10 +50,33 @@ def built_site(tmp_path_factory) -> Path:
     return build_site(tmp_path_factory.mktemp("site"))
 
 
+# With pytest-xdist (`make test`: `-n 2 --dist loadgroup`), the browser's tests on one worker and
+# the rest on the other: the two halves take about as long, and the rest runs torch commands one
+# at a time (two at once, each with a thread per core, slow each other down many times over).
+BROWSER_TESTS = "tests/test_browser.py"
+
+
+class _BrowserBesideTheRest(LoadScopeScheduling):
+    """Two units of work, as `--dist loadfile` makes one per file: the browser's tests, and the
+    rest. pytest-xdist's own `loadgroup` cannot group under pytest 9.2: it marks an item's group
+    in its node id, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386), and every
+    test would be scheduled alone."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return "browser" if nodeid.split("::")[0] == BROWSER_TESTS else "the rest"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return _BrowserBesideTheRest(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(session, config, items):
     """The kernel matrix first: the site's "Verified" notice reads its report
     (reports/kernels.json), and the build, site and browser tests read that notice. In a fresh
-    clone the matrix has no report yet, so it must run before anything builds the site."""
+    clone the matrix has no report yet, so it must run before anything builds the site (`make
+    test` runs it on its own first, then the rest side by side)."""
     items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_kernels.py")
 
 

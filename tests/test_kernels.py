@@ -1,6 +1,6 @@
 """The kernel matrix in the suite: every Expected output must hold under other CPU settings too.
 
-The doc tests run each block once, with this CPU's own kernels. This runs them all again in three
+The doc tests run each block once, with this CPU's own kernels. This runs them all again in two
 more configurations (`lessonkit.platforms.matrix`, quick set) with other ATen kernels, MKL code
 paths and thread counts, so an output that would change on a reader's machine fails here.
 `make test-kernels` runs all 18 configurations.
