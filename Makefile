@@ -85,7 +85,7 @@ build: $(STAMP)  ## build the site into site/
 test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
-	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences docs
+	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences --reader-venvs docs
 	# The kernel quick set on every core first: the site's notice, which the build and the site's
 	# tests read, shows its report. Then the browser's tests beside the rest (tests/conftest.py).
 	$(PY) -m pytest tests/test_kernels.py
@@ -114,7 +114,7 @@ test-python: $(STAMP)  ## every block under Python 3.13 (Debian trixie, chroot):
 	$(PY) -m lessonkit.platforms python
 
 update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ (or PAGE=docs/x.md) from real runs
-	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences $(or $(PAGE),docs) --update-expected
+	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences --reader-venvs $(or $(PAGE),docs) --update-expected
 
 bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py

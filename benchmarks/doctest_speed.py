@@ -3,8 +3,8 @@
 - doc tests: make test's doc-test command (pytest-xdist, every page's commands and fences, the
   comparison, the report);
 - serial floor: every page's commands, one after another, each a fresh `python FILE ARGS` process
-  in a folder holding the page's files (saved in page order, as `pages.runnable` gives them), and
-  nothing else;
+  of the page's reader's venv (as the doc tests run them, `--reader-venvs`) in a folder holding
+  the page's files (saved in page order, as `pages.runnable` gives them), and nothing else;
 - parallel floor: the same with the pages in parallel on every core, as the doc tests spread them:
   pytest-xdist (`-n auto --dist loadfile`) over one test file per page whose one test runs the
   page's commands as the doc tests start commands side by side (`lessonkit.engine.runner`,
@@ -28,23 +28,34 @@ from pathlib import Path
 
 from lessonkit.engine import includes, pages, runner
 from lessonkit.engine.pages import Kind
+from lessonkit.platforms import reader
 from lessonkit.plugins import lessons
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 3
-SERIAL = lessons.DOCTEST_PYTHON  # one command at a time, as a reader runs them
-PARALLEL = runner.Interpreter(SERIAL.command, {**lessons.SIDE_BY_SIDE, **SERIAL.env})
+def serial_python(python: str) -> runner.Interpreter:
+    """One command at a time, as a reader runs them."""
+    return runner.Interpreter((python,), lessons.DOCTEST_PYTHON.env)
 
 
-def command_blocks() -> list[list[dict]]:
-    """Each page's command blocks, in page order, as the runner takes them."""
+def parallel_python(python: str) -> runner.Interpreter:
+    """Commands side by side, as the doc tests start them."""
+    return runner.Interpreter((python,), {**lessons.SIDE_BY_SIDE, **lessons.DOCTEST_PYTHON.env})
+
+
+def command_blocks() -> list[tuple[str, list[dict]]]:
+    """Each page's reader's `python` and command blocks, in page order, as the runner takes
+    them."""
     expand = functools.partial(includes.expand, config_file=ROOT / "mkdocs.yml")
     found = []
     for path in sorted((ROOT / "docs").rglob("*.md")):
         page = pages.read_page(path.read_text(encoding="utf-8"), expand)
-        found.append([{**pages.runnable(block), "exit": block.exit_status}
-                      for block in page.blocks if block.kind == Kind.SHELL])
-    return [blocks for blocks in found if blocks]
+        blocks = [{**pages.runnable(block), "exit": block.exit_status}
+                  for block in page.blocks if block.kind == Kind.SHELL]
+        if blocks:
+            python = reader.python_for(reader.install_commands(page))
+            found.append((str(python), blocks))
+    return found
 
 
 def run_page(blocks: list[dict], interpreter: runner.Interpreter) -> None:
@@ -59,8 +70,8 @@ def run_page(blocks: list[dict], interpreter: runner.Interpreter) -> None:
 
 
 def serial(page_blocks: list) -> None:
-    for blocks in page_blocks:
-        run_page(blocks, SERIAL)
+    for python, blocks in page_blocks:
+        run_page(blocks, serial_python(python))
 
 
 # One test file per page for the parallel floor: its one test runs the page's commands.
@@ -72,16 +83,16 @@ import doctest_speed
 
 
 def test_page():
-    doctest_speed.run_page(json.loads({blocks!r}), doctest_speed.PARALLEL)
+    doctest_speed.run_page(json.loads({blocks!r}), doctest_speed.parallel_python({python!r}))
 """
 
 
 def parallel(page_blocks: list) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as folder:
-        for number, blocks in enumerate(page_blocks):
+        for number, (python, blocks) in enumerate(page_blocks):
             Path(folder, f"test_page_{number}.py").write_text(
-                FLOOR_TEST.format(bench=str(Path(__file__).parent), blocks=json.dumps(blocks)),
-                encoding="utf-8")
+                FLOOR_TEST.format(bench=str(Path(__file__).parent), blocks=json.dumps(blocks),
+                                  python=python), encoding="utf-8")
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "-q",
              "-p", "no:cacheprovider", "--rootdir", folder, folder],
@@ -94,7 +105,8 @@ def doctests(report: str) -> None:
     """Exactly make test's doc-test command."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "--markdown-docs",
-         "--markdown-docs-syntax=superfences", "docs", "-q", "-p", "no:cacheprovider",
+         "--markdown-docs-syntax=superfences", "--reader-venvs", "docs", "-q", "-p",
+         "no:cacheprovider",
          "--lesson-report", report], cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"the doc tests failed:\n{result.stdout}{result.stderr}")
@@ -118,7 +130,7 @@ def main(argv=None):
                         help=f"runs of each measurement (default {REPEAT})")
     repeat = parser.parse_args(argv).repeat
     page_blocks = command_blocks()
-    commands = sum(len(block["commands"]) for blocks in page_blocks for block in blocks)
+    commands = sum(len(block["commands"]) for _, blocks in page_blocks for block in blocks)
     times = {"doc tests": [], "serial floor": [], "parallel floor": []}
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(repeat):

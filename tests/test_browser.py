@@ -296,7 +296,7 @@ def _expected_after(page, title) -> str:
 
 def _page_expected_after(lesson: str, lab: str) -> str:
     """The page's own Expected output for the first command after its `lab` file block: what the
-    doc tests and tests/test_reader_env.py compare that command's run with."""
+    doc tests compare that command's run with."""
     from tests.test_reader_env import read
 
     blocks = read(ROOT / "docs" / (lesson.rstrip("/") + ".md")).blocks
@@ -310,8 +310,8 @@ def test_copied_lab_is_the_file_that_runs_and_the_output_shown_is_the_pages(read
                                                                           lesson, lab):
     """What a reader copies is the snippet as the page shows it, and the Expected output the page
     shows after it is the page's. That this file prints that output is proven without running it
-    again: tests/test_reader_env.py runs the built page's shown files in a reader's venv against
-    the page's Expected outputs (and the doc tests run the snippet)."""
+    again: the doc tests run the snippet in a reader's venv against the page's Expected outputs,
+    and tests/test_reader_env.py checks that the built page shows the files they ran."""
     page = reader()
     page.goto(site_url + lesson, wait_until="networkidle")
     copied = _copy(page, _block(page, lab))

@@ -2,8 +2,8 @@
 pages' install lines, `make install` (from lock/torch-cpu.txt, hashes required) and the CI
 workflow take torch alone from PyTorch's CPU index (PyPI's Linux torch 2.13.0 resolves to 30
 wheels, 2.8 GB, 19 of them CUDA packages) and every other package from PyPI. Read from the
-files, no network: tests/test_reader_env.py runs the pages' lines and checks what they resolve
-to."""
+files, no network: the doc tests (`--reader-venvs`, lessonkit.platforms.reader) run the pages'
+lines and check what they resolve to."""
 
 import json
 import re
@@ -13,16 +13,10 @@ import tomllib
 import pytest
 import yaml
 
-from lessonkit.platforms.common import CPU_INDEX, install_lines, packages
+from lessonkit.platforms.common import CPU_INDEX, SetupError, install_lines, packages
+from lessonkit.platforms.reader import PYPI, as_run_here, check_no_cuda
 from tests.conftest import ROOT
-from tests.test_reader_env import (
-    PYPI,
-    as_run_here,
-    check_no_cuda,
-    install_commands,
-    lesson_pages,
-    read,
-)
+from tests.test_reader_env import install_commands, lesson_pages, read
 
 
 def pinned_torch() -> str:
@@ -125,6 +119,6 @@ def test_a_resolved_set_with_a_cuda_package_fails(tmp_path):
 
     check_no_cuda(["numpy"], report("numpy", "torch", "filelock", "sympy"))
     for cuda in ("nvidia-cublas", "nvidia_cudnn_cu13", "cuda-bindings", "triton", "Triton"):
-        with pytest.raises(AssertionError, match=cuda.lower().replace("_", "-")):
+        with pytest.raises(SetupError, match=cuda.lower().replace("_", "-")):
             check_no_cuda(["torch"], report("torch", cuda))
     check_no_cuda(["x"], report("tritonclient", "pycuda"))  # names that only begin alike

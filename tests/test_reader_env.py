@@ -1,35 +1,25 @@
-"""The lessons as a reader runs them: a new venv holding only what the page says to install, the
-files copied from the built page into an empty folder, one `python` per command on a terminal,
-through the doc tests' own runner and verdict.
+"""The lessons as a reader installs and reads them.
 
-The doc tests run the same commands with the project's own venv; this test catches what that
-cannot see: a package the page forgot to mention (or one whose absence makes torch warn), a file
-the built page shows otherwise than the doc tests ran it.
+The doc tests (`make test`: `pytest --markdown-docs --reader-venvs docs`) run every command of a
+page with the `python` of a new venv holding only what the page's `pip install` lines install
+(lessonkit.platforms.reader): a package the page forgot to mention (or one whose absence makes
+torch warn) fails there. This file checks that the built page shows the files those commands ran,
+that a page's commands really run in its reader's venv, and pastes the page's plain Python fences
+into that venv's REPL (the doc tests run them with pytest-markdown-docs, in-process).
 """
 
 import functools
-import hashlib
-import json
-import re
-import shutil
-import socket
-import subprocess
-import sys
+import textwrap
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from lessonkit.engine import compare, includes, pages, runner
-from lessonkit.platforms.common import CPU_INDEX, install_lines
+from lessonkit.engine import includes, pages, runner
+from lessonkit.platforms import reader
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
-VENVS = ROOT / ".cache" / "reader-venv"
-PYPI = "https://pypi.org/simple"  # pip's own default index
-# What a reader must never download for these lessons: PyPI's Linux torch depends on them (about
-# 2.2 GB of the 2.8 GB its install line resolved to); the CPU build needs none.
-CUDA_PACKAGES = re.compile(r"^(nvidia-|cuda-|triton$)")
+pytest_plugins = ["pytester"]
 
 
 def lesson_pages() -> list[Path]:
@@ -44,81 +34,13 @@ def read(path: Path) -> pages.Page:
 
 def install_commands(page: pages.Page) -> list[list[str]]:
     """The arguments after `pip install` of each of the page's install lines, in page order."""
-    lines = [arguments for block in page.blocks if block.kind == pages.Kind.SKIP
-             for arguments in install_lines(block.code)]
+    lines = reader.install_commands(page)
     assert lines, "a lesson page needs its `pip install` line(s)"
     return lines
 
 
-def reaches(url: str) -> bool:
-    """Whether `url`'s host has an address (a DNS look-up, no request)."""
-    try:
-        socket.getaddrinfo(urlsplit(url).hostname, 443)
-    except OSError:
-        return False
-    return True
-
-
-def configured_index(python: str = sys.executable) -> str:
-    """The index pip is configured with (`pip config`: file or PIP_INDEX_URL), else PyPI's."""
-    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True,
-                            text=True).stdout
-    found = re.findall(r"(?m)^[\w:]*\.index-url='([^']*)'$", listed)
-    return found[-1] if found else PYPI
-
-
-def as_run_here(arguments: list[str], cpu_index_reachable: bool, index: str) -> list[str]:
-    """A page's install line as this machine runs it: as written, with one mapping. Where
-    PyTorch's CPU index cannot be reached (this project's own machines reach PyPI and a local
-    mirror only), its URL is replaced by the index pip is configured with (`index`): there, pip's
-    configuration (`pip config list`) adds the local mirror, which holds torch's CPU wheel. CI and
-    a reader's machine run the line exactly as written. Nothing else is changed."""
-    if cpu_index_reachable:
-        return list(arguments)
-    return [index if word == CPU_INDEX else word for word in arguments]
-
-
-def cuda_packages(report: Path) -> list[str]:
-    """The CUDA packages among those a `pip install --dry-run --report` resolved."""
-    names = [item["metadata"]["name"].lower().replace("_", "-")
-             for item in json.loads(report.read_text(encoding="utf-8"))["install"]]
-    return [name for name in names if CUDA_PACKAGES.match(name)]
-
-
 def reader_python(commands: list[list[str]]) -> Path:
-    """A venv holding only what `commands` (the page's install lines) install, one `pip install`
-    each, made once and kept under .cache/ by their hash. Each line is resolved first with
-    `pip install --dry-run --report`: a line whose resolved set holds a CUDA package (`nvidia-*`,
-    `cuda-*`, `triton`) fails, before anything is downloaded, and so does a kept venv whose
-    record shows one."""
-    reachable = reaches(CPU_INDEX)
-    commands = [as_run_here(arguments, reachable, "" if reachable else configured_index())
-                for arguments in commands]
-    key = hashlib.sha256(repr(commands).encode()).hexdigest()[:16]
-    venv = VENVS / key
-    python = venv / "bin" / "python"
-    if not (venv / "complete").is_file():
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        for number, arguments in enumerate(commands):
-            report = venv / f"resolved-{number}.json"
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--dry-run",
-                            "--report", str(report), *arguments], check=True)
-            check_no_cuda(arguments, report)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", *arguments],
-                           check=True)
-        (venv / "complete").write_text(repr(commands) + "\n", encoding="utf-8")
-    for number, arguments in enumerate(commands):
-        check_no_cuda(arguments, venv / f"resolved-{number}.json")
-    return python
-
-
-def check_no_cuda(arguments: list[str], report: Path) -> None:
-    cuda = cuda_packages(report)
-    assert not cuda, (
-        f"`pip install {' '.join(arguments)}` resolves to CUDA packages ({', '.join(cuda)}): "
-        "GBs a reader on Linux downloads for nothing. Install torch from PyTorch's CPU index, "
-        f"on a line of its own: `pip install torch==X --index-url {CPU_INDEX}`")
+    return reader.python_for(commands)
 
 
 def shown_files(html: str, page: pages.Page) -> dict:
@@ -134,38 +56,49 @@ def shown_files(html: str, page: pages.Page) -> dict:
     return {block.line: text for block, text in zip(file_blocks, shown, strict=True)}
 
 
-def run_as_reader(page: pages.Page, name: str, texts: dict, folder: Path,
-                  python: runner.Interpreter) -> list:
-    """Every command block of `page` run as a reader runs it: one folder, which receives each file
-    (`texts`: file block line -> text) where the page shows it, one `python` per command on a
-    terminal, judged by the doc tests' verdict. Returns the failures, one message each."""
-    failures, saved = [], {}
-    for block in page.blocks:
-        if block.kind != pages.Kind.SHELL:
-            continue
-        files = {file: texts[shown.line] for file, shown in block.files.items()}
-        done = runner.run_block({**pages.runnable(block), "files": files}, folder, saved, python)
-        expected = block.expected
-        verdict = compare.judge(done.output, done.exit_codes, done.commands,
-                                expected.code if expected else None,
-                                expected.tolerance if expected else None, block.exit_status,
-                                done.timed_out)
-        if not verdict.passed:
-            failures.append(f"{name}:{block.line}: {'; '.join(verdict.reasons)}. A reader sees\n"
-                            f"{verdict.output}" + (f"the page says\n{expected.code}"
-                                                   if expected else ""))
-    return failures
-
-
 @pytest.mark.parametrize("path", lesson_pages(), ids=lambda path: path.name)
-def test_every_command_prints_its_expected_output_in_a_readers_venv(path, built_site, tmp_path):
+def test_the_built_page_shows_the_files_the_doc_tests_ran(path, built_site):
     page = read(path)
-    python = reader_python(install_commands(page))
     html_page = built_site / path.relative_to(ROOT / "docs").with_suffix("") / "index.html"
-    texts = shown_files(html_page.read_text(encoding="utf-8"), page)
-    failures = run_as_reader(page, str(path.relative_to(ROOT)), texts, tmp_path,
-                             runner.Interpreter((str(python),)))
-    assert not failures, "\n\n".join(failures)
+    assert shown_files(html_page.read_text(encoding="utf-8"), page)
+
+
+def test_with_reader_venvs_a_command_runs_in_a_venv_of_what_the_page_installs(pytester):
+    """A page that installs numpy alone and runs a script importing torch: in the project's
+    venv (which has torch) it passes; in the reader's venv the import fails, as it would for a
+    reader who copied the page's line."""
+    page = textwrap.dedent("""\
+        ```{.text notest="installs packages"}
+        pip install numpy==2.4.6
+        ```
+
+        ```{.python title="lab.py"}
+        import torch
+
+        print("imported")
+        ```
+
+        ```bash
+        python lab.py
+        ```
+
+        ```{.text title="Expected output"}
+        imported
+        ```
+        """)
+    (pytester.path / "mkdocs.yml").write_text("site_name: fixture\n")
+    (pytester.path / "docs").mkdir()
+    (pytester.path / "page.md").write_text(page)
+    args = ("-p", "no:cacheprovider", "--lesson-report", str(pytester.path / "report.json"))
+    pytester.runpytest_inprocess(*args, "page.md").assert_outcomes(passed=1)
+    result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'torch'*"])
+    (pytester.path / "page.md").write_text(page.replace("pip install numpy==2.4.6", "ls"))
+    result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["page.md: no `pip install` line: with --reader-venvs, a page's "
+                                 "commands run in a venv of what the page installs"])
 
 
 def fence_pages() -> list[Path]:
@@ -196,27 +129,17 @@ def test_every_python_fence_pasted_into_a_readers_repl_prints_nothing(path, tmp_
     assert not failures, "\n\n".join(failures)
 
 
-def test_a_command_after_a_replacing_version_runs_that_version_and_one_before_it_the_first(
-        tmp_path):
+def test_each_version_of_a_replaced_file_is_matched_with_its_own_block():
     page = pages.read_page(
         '```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n'
-        '```{.text title="Expected output"}\n1\n```\n\n'
         '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n'
-        '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n2\n```\n',
-        lambda text: text)
+        '```bash\npython lab.py\n```\n', lambda text: text)
     html = ('<span class="filename">lab.py</span><code>print(1)\n</code>'
             '<code>python lab.py</code>'
             '<span class="filename">lab.py</span><code>print(2)\n</code>')
-    texts = shown_files(html, page)
-    here = runner.Interpreter((sys.executable,))
-    assert run_as_reader(page, "page.md", texts, tmp_path, here) == []
-    # The same page claiming the first version's output after the second fails.
-    wrong = pages.read_page(page_text := "".join(
-        ['```{.python title="lab.py"}\nprint(1)\n```\n\n```bash\npython lab.py\n```\n\n',
-         '```{.text title="Expected output"}\n1\n```\n\n',
-         '```{.python title="lab.py" replaces="a second version"}\nprint(2)\n```\n\n',
-         '```bash\npython lab.py\n```\n\n```{.text title="Expected output"}\n1\n```\n']),
-        lambda text: text)
-    (tmp_path / "wrong").mkdir()
-    assert page_text and run_as_reader(wrong, "page.md", shown_files(html, wrong),
-                                       tmp_path / "wrong", runner.Interpreter((sys.executable,)))
+    assert shown_files(html, page) == {1: "print(1)\n", 9: "print(2)\n"}
+    # A built page showing the versions the other way round is not the page the doc tests ran.
+    swapped = html.replace("print(1)", "PRINT").replace("print(2)", "print(1)").replace(
+        "PRINT", "print(2)")
+    with pytest.raises(AssertionError, match="lab.py at line 1 on the built page is not the file"):
+        shown_files(swapped, page)

@@ -14,7 +14,6 @@ from lessonkit.engine import compare, pages, report, runner
 from lessonkit.platforms import matrix
 from lessonkit.plugins import lessons as lessons_plugin
 from tests import test_engine
-from tests.test_reader_env import run_as_reader
 
 pytest_plugins = ["pytester"]
 PAGE = test_engine.PAGE
@@ -260,7 +259,7 @@ def test_an_empty_tolerance_is_an_error_for_every_runner(lessons):
         "file", "shell", "invalid"]
 
 
-# -- one verdict: doc tests, kernel matrix, reader's environment -----------------------------
+# -- one verdict: doc tests and kernel matrix ----------------------------------------------
 
 SAME_VERDICT = {
     "a file replaced between two commands": (
@@ -278,22 +277,18 @@ SAME_VERDICT = {
 
 
 @pytest.mark.parametrize("case", SAME_VERDICT)
-def test_doc_tests_kernel_matrix_and_reader_give_the_same_verdict(case, lessons, pytester,
-                                                                  monkeypatch, tmp_path):
+def test_doc_tests_and_kernel_matrix_give_the_same_verdict(case, lessons, pytester, monkeypatch):
     text, setting, passes = SAME_VERDICT[case]
-    # One interpreter with the case's setting for the three (the matrix's configurations, a
-    # platform's or a reader's differ in just this way).
+    # One interpreter with the case's setting for both (the matrix's configurations, a
+    # platform's or a reader's venv differ in just this way).
     python = runner.Interpreter((sys.executable,), setting)
     monkeypatch.setattr(lessons_plugin, "DOCTEST_PYTHON", python)
     doc_tests = lessons(text).ret == 0
-    page = pages.read_page(text)
     data = matrix.bundle([pytester.path / "page.md"], pytester.path / "mkdocs.yml",
                          pytester.path)
     report_ = matrix.verdicts(data, matrix.run(data, [("this setting", python)]))
     matrix_ok = all(block["status"] != "differs" for block in report_[0]["blocks"])
-    texts = {block.line: block.code for block in page.blocks if block.filename}
-    reader_ok = not run_as_reader(page, "page.md", texts, tmp_path, python)
-    assert (doc_tests, matrix_ok, reader_ok) == (passes, passes, passes)
+    assert (doc_tests, matrix_ok) == (passes, passes)
 
 
 def test_the_matrix_writes_each_file_where_the_page_shows_it():

@@ -6,7 +6,9 @@ wrong becomes a `LessonBlock` item; plain Python fences are pytest-markdown-docs
 (`lessonkit.plugins.markdown_docs`). Both plugins' items of a page are put in page order at
 collection and share one folder per page, where the page's files are saved as it shows them: a
 reader's folder, in which each command runs as a new `python` process on a terminal
-(`lessonkit.engine.runner`) and a fence sees what the commands above it left.
+(`lessonkit.engine.runner`) and a fence sees what the commands above it left. With
+`--reader-venvs` (as `make test` runs it), that `python` is a new venv's holding only what the
+page's `pip install` lines install (`lessonkit.platforms.reader`), as a reader's installation.
 
 With pytest-xdist (`-n 2 --dist loadfile`, as `make test` runs it) each page runs whole on one
 worker; each worker sends its pages' records to the controller (`workeroutput`), which prints the
@@ -30,23 +32,36 @@ import pytest
 
 from lessonkit.engine import compare, includes, pages, report, runner, writer
 from lessonkit.engine.pages import Kind
+from lessonkit.platforms import reader
+from lessonkit.platforms.common import SetupError
 
 DOCTEST_PYTHON = runner.Interpreter((sys.executable,))  # the project's venv: `python` for a reader
 # Pages side by side (pytest-xdist) run commands side by side, each with torch's threads on every
 # core: OpenMP's idle threads spinning against each other made two 5-s commands take 67 s
 # (measured). Passive waiting changes which thread waits how, never what is computed (the same
-# bytes, measured); one command at a time (a reader, tests/test_reader_env.py) runs without it.
+# bytes, measured); the kernel matrix runs without it.
 SIDE_BY_SIDE = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
-def doctest_python(config) -> runner.Interpreter:
-    """The interpreter of this run's commands: DOCTEST_PYTHON, waiting passively when pages run
-    side by side."""
+def doctest_python(config, run: "PageRun") -> runner.Interpreter:
+    """The interpreter of a page's commands: DOCTEST_PYTHON, or with `--reader-venvs` the
+    `python` of a venv holding only what the page's `pip install` lines install; waiting
+    passively when pages run side by side."""
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
-    if workers > 1:
-        return runner.Interpreter(DOCTEST_PYTHON.command, {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env},
-                                  DOCTEST_PYTHON.slowdown)
-    return DOCTEST_PYTHON
+    env = {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env} if workers > 1 else DOCTEST_PYTHON.env
+    if not config.getoption("reader_venvs"):
+        return runner.Interpreter(DOCTEST_PYTHON.command, env, DOCTEST_PYTHON.slowdown)
+    if run.python is None:
+        commands = reader.install_commands(run.page)
+        if not commands:
+            raise LessonFailure(f"{run.name}: no `pip install` line: with --reader-venvs, a "
+                                "page's commands run in a venv of what the page installs")
+        try:
+            python = reader.python_for(commands)
+        except SetupError as error:
+            raise LessonFailure(f"{run.name}: {error}") from None
+        run.python = runner.Interpreter((str(python),), env, DOCTEST_PYTHON.slowdown)
+    return run.python
 
 
 class LessonFailure(Exception):
@@ -67,6 +82,7 @@ class PageRun:
     mkdocs_yml: Path = Path("mkdocs.yml")  # whose snippet settings expanded the includes
     saved: dict = field(default_factory=dict)  # file name -> the code now in `folder`
     collected: int = 0  # items of ours collected for this page
+    python: runner.Interpreter | None = None  # the page's reader's venv (--reader-venvs)
 
     def fully_run(self) -> bool:
         # Fences are recorded by lessonkit.plugins.markdown_docs: a run without --markdown-docs
@@ -177,7 +193,7 @@ class LessonBlock(pytest.Item):
         outcome, seconds = "failed", 0.0
         try:
             outcome, seconds = _run_block(run, block, lessons(self.config).update,
-                                          doctest_python(self.config))
+                                          doctest_python(self.config, run))
         finally:
             run.records.append(report.BlockRecord(run.name, block.line, block.kind, outcome,
                                                   round(seconds, 4)))
@@ -265,6 +281,10 @@ def pytest_addoption(parser):
     group = parser.getgroup("lessons")
     group.addoption("--update-expected", action="store_true", default=False,
                     help="rewrite the Expected output blocks in docs/ from what the code prints")
+    group.addoption("--reader-venvs", action="store_true", default=False,
+                    help="run each page's commands with the python of a new venv holding only "
+                         "what the page's `pip install` lines install, as a reader's "
+                         "(made once under .cache/reader-venv/)")
     group.addoption("--lesson-report", default=report.PATH,
                     help="where to write the JSON record of every block (default: %(default)s)")
     parser.addini("lessons_mkdocs_yml", default="mkdocs.yml",
