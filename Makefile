@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install serve build test test-kernels test-arm64 test-latest test-python lint-workflow \
-	lighthouse update-expected bench mutations clean lock
+	lighthouse update-expected bench bench-scale mutations clean lock
 
 # Everything installed from the lock in lock/ (`make lock` writes it), every file hash-checked
 # (--require-hashes), in three steps: pip itself; torch alone from PyTorch's CPU index, as
@@ -119,6 +119,9 @@ update-expected: $(STAMP)  ## rewrite the Expected output blocks in docs/ (or PA
 bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py
 	$(PY) benchmarks/build_speed.py
+
+bench-scale: $(STAMP) $(CHROMIUM)  ## build, doc tests, browser and search index at 1, 8, 32 copies of the lessons (COPIES=1,2,4)
+	$(PY) benchmarks/scale.py $(if $(COPIES),--copies $(COPIES))
 
 mutations: $(STAMP)  ## mutmut over the engine modules: killed / total per module (25 min at most)
 	$(PY) benchmarks/mutations.py
