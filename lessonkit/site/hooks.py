@@ -237,11 +237,28 @@ def versioned(path: str, docs_dir: str) -> str:
 def on_files(files, config):
     cache = includes.cache_dir(Path(config.config_file_path))
     # Two builds of one project at once (test workers side by side, `make serve` beside `make
-    # test`) would draw into the same cache folders and delete each other's: one at a time.
+    # test`) would draw into the same cache folders and delete each other's, while the other
+    # still copies from them: one whole build at a time, to its end (on_post_build) or its
+    # failure (on_build_error).
     cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / "build.lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return _made_files(files, config, cache)
+    lock = open(cache / "build.lock", "w", encoding="utf-8")  # held to the build's end
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _build_lock[config.config_file_path] = lock
+    return _made_files(files, config, cache)
+
+
+_build_lock: dict = {}  # the build's mkdocs.yml -> its held lock file
+
+
+def _release(config_file: str) -> None:
+    lock = _build_lock.pop(config_file, None)
+    if lock is not None:
+        lock.close()  # closing the file releases its flock
+
+
+def on_build_error(error):
+    for config_file in list(_build_lock):
+        _release(config_file)
 
 
 def _made_files(files, config, cache: Path):
@@ -489,3 +506,7 @@ def on_post_page(output, page, config):
     if not found:
         raise PluginError(f"{page.file.src_uri}: no title to put the download buttons under")
     return f'{head}</h1>\n<p class="lesson-downloads">{buttons}</p>{rest}'
+
+
+def on_post_build(config):
+    _release(config.config_file_path)  # the site is written: another build may use the cache

@@ -193,6 +193,9 @@ def execute(notebook: Path, out: Path, env: dict) -> str:
             return f"{notebook.name}: a cell failed: {error.ename}: {error.evalue}"
         except (CellTimeoutError, DeadKernelError) as error:
             return f"{notebook.name}: {_last_line(error)}"
+        except Exception as error:  # a kernel that cannot start (nbclient, jupyter_client)
+            return (f"{notebook.name}: its kernel failed: {type(error).__name__}: "
+                    f"{_last_line(error)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial")  # renamed when whole: a build stopped halfway redoes it
     nbformat.write(code, partial)
