@@ -51,8 +51,8 @@ def built_site(tmp_path_factory) -> Path:
 
 
 # With pytest-xdist (`make test`: `-n 2 --dist loadgroup`), the browser's tests on one worker and
-# the rest on the other: the two halves take about as long, and the rest runs torch commands one
-# at a time (two at once, each with a thread per core, slow each other down many times over).
+# the rest on the other: the rest runs its torch commands one at a time (two at once, each with a
+# thread per core, slow each other down many times over), and the browser's tests run none.
 BROWSER_TESTS = "tests/test_browser.py"
 
 

@@ -9,6 +9,7 @@ import yaml
 from lessonkit.engine import pages, report
 from lessonkit.engine.includes import mkdocs_config
 from lessonkit.platforms import matrix
+from lessonkit.plugins import lessons as lessons_plugin
 from lessonkit.site import verification
 from lessonkit.site.hooks import TOLERANCE_ANCHOR, tolerance_notes
 from tests.conftest import ROOT
@@ -61,6 +62,9 @@ def test_quick_set_and_the_doc_tests_own_run_cover_every_value_of_every_knob():
     assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL) - {""}
     assert {int(env["OMP_NUM_THREADS"]) for env in quick} == set(matrix.THREADS)
     assert len(quick) == 2
+    # The doc tests' own run leaves every knob to the CPU and the reader's defaults.
+    assert not set(matrix.KNOBS) & set(lessons_plugin.DOCTEST_PYTHON.env)
+    assert not set(matrix.KNOBS) & set(lessons_plugin.SIDE_BY_SIDE)
     assert len(matrix.configurations(full=True, machine="x86_64", kernels=matrix.ATEN)) == 18
 
 

@@ -4,10 +4,11 @@ The doc tests run every command of a page with this venv's `python` (`pytest --r
 `make test` runs them), and tests/test_reader_env.py pastes the page's Python fences into its
 REPL: a package the page forgot to mention (or one whose absence makes torch warn) fails there.
 
-A venv is made once per distinct set of lines and kept under .cache/reader-venv/ by their hash;
-two test workers wanting the same one take turns. Each line is resolved first with `pip install
---dry-run --report`: a line whose resolved set holds a CUDA package (`nvidia-*`, `cuda-*`,
-`triton`) fails before anything is downloaded, and so does a kept venv whose record shows one.
+A venv is made once per distinct set of lines (and Python) and kept under .cache/reader-venv/ by
+their hash; two test workers wanting the same one take turns. Each line is resolved first with
+`pip install --dry-run --report`: a line whose resolved set holds a CUDA package (`nvidia-*`,
+`cuda-*`, `triton`) fails before anything is downloaded, and so does a kept venv whose record
+shows one.
 """
 
 import fcntl
@@ -87,7 +88,8 @@ def python_for(commands: list[list[str]]) -> Path:
     reachable = reaches(CPU_INDEX)
     commands = [as_run_here(arguments, reachable, "" if reachable else configured_index())
                 for arguments in commands]
-    key = hashlib.sha256(repr(commands).encode()).hexdigest()[:16]
+    # The lines and the Python that makes the venv: a kept venv of another Python is not reused.
+    key = hashlib.sha256(repr((commands, sys.executable, sys.version)).encode()).hexdigest()[:16]
     venv = VENVS / key
     python = venv / "bin" / "python"
     VENVS.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ reader's folder, in which each command runs as a new `python` process on a termi
 `--reader-venvs` (as `make test` runs it), that `python` is a new venv's holding only what the
 page's `pip install` lines install (`lessonkit.platforms.reader`), as a reader's installation.
 
-With pytest-xdist (`-n 2 --dist loadfile`, as `make test` runs it) each page runs whole on one
+With pytest-xdist (`-n auto --dist loadfile`, as `make test` runs it) each page runs whole on one
 worker; each worker sends its pages' records to the controller (`workeroutput`), which prints the
 summary and writes the report (`--lesson-report`, read by the site's "Verified" notice).
 `--update-expected` rewrites Expected output blocks from real runs (`lessonkit.engine.writer`).
@@ -51,16 +51,19 @@ def doctest_python(config, run: "PageRun") -> runner.Interpreter:
     env = {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env} if workers > 1 else DOCTEST_PYTHON.env
     if not config.getoption("reader_venvs"):
         return runner.Interpreter(DOCTEST_PYTHON.command, env, DOCTEST_PYTHON.slowdown)
-    if run.python is None:
+    if run.python is None and not run.no_python:
         commands = reader.install_commands(run.page)
         if not commands:
-            raise LessonFailure(f"{run.name}: no `pip install` line: with --reader-venvs, a "
-                                "page's commands run in a venv of what the page installs")
-        try:
-            python = reader.python_for(commands)
-        except SetupError as error:
-            raise LessonFailure(f"{run.name}: {error}") from None
-        run.python = runner.Interpreter((str(python),), env, DOCTEST_PYTHON.slowdown)
+            run.no_python = (f"{run.name}: no `pip install` line: with --reader-venvs, a page's "
+                             "commands run in a venv of what the page installs")
+        else:
+            try:
+                python = reader.python_for(commands)
+                run.python = runner.Interpreter((str(python),), env, DOCTEST_PYTHON.slowdown)
+            except SetupError as error:
+                run.no_python = f"{run.name}: {error}"
+    if run.no_python:  # said once per block, tried once per page
+        raise LessonFailure(run.no_python)
     return run.python
 
 
@@ -83,6 +86,7 @@ class PageRun:
     saved: dict = field(default_factory=dict)  # file name -> the code now in `folder`
     collected: int = 0  # items of ours collected for this page
     python: runner.Interpreter | None = None  # the page's reader's venv (--reader-venvs)
+    no_python: str = ""  # why the page has no reader's venv, once it was tried
 
     def fully_run(self) -> bool:
         # Fences are recorded by lessonkit.plugins.markdown_docs: a run without --markdown-docs
@@ -192,8 +196,9 @@ class LessonBlock(pytest.Item):
         run, block = self.run, self.block
         outcome, seconds = "failed", 0.0
         try:
-            outcome, seconds = _run_block(run, block, lessons(self.config).update,
-                                          doctest_python(self.config, run))
+            # A wrong block says what is wrong with it, whatever the page installs.
+            python = None if block.kind == Kind.INVALID else doctest_python(self.config, run)
+            outcome, seconds = _run_block(run, block, lessons(self.config).update, python)
         finally:
             run.records.append(report.BlockRecord(run.name, block.line, block.kind, outcome,
                                                   round(seconds, 4)))
@@ -214,7 +219,7 @@ class LessonBlock(pytest.Item):
 
 
 def _run_block(run: PageRun, block: pages.Block, update: bool,
-               python: runner.Interpreter) -> tuple[str, float]:
+               python: runner.Interpreter | None) -> tuple[str, float]:
     where = f"{run.name}:{block.line}"
     if block.kind == Kind.INVALID:
         raise LessonFailure(f"{where}: {block.error}")
