@@ -56,16 +56,39 @@ def test_changed_text_has_no_deviation():
 
 def test_quick_set_and_the_doc_tests_own_run_cover_every_value_of_every_knob():
     """The doc tests run every command with the CPU's own kernels (here all three: avx512),
-    MKL's own path and a thread per core; the quick set has every other value, once."""
+    MKL's own path and a thread per core; the quick set has every other kernel and code path,
+    once, with one thread: the other way a sum is split."""
     quick = [env for _, env in matrix.configurations(False, "x86_64", matrix.ATEN)]
     assert {env["ATEN_CPU_CAPABILITY"] for env in quick} == set(matrix.ATEN) - {"avx512"}
     assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL) - {""}
-    assert {int(env["OMP_NUM_THREADS"]) for env in quick} == set(matrix.THREADS)
+    assert {env["OMP_NUM_THREADS"] for env in quick} == {env["MKL_NUM_THREADS"] for env in quick
+                                                         } == {"1"}
     assert len(quick) == 2
     # The doc tests' own run leaves every knob to the CPU and the reader's defaults.
     assert not set(matrix.KNOBS) & set(lessons_plugin.DOCTEST_PYTHON.env)
     assert not set(matrix.KNOBS) & set(lessons_plugin.SIDE_BY_SIDE)
     assert len(matrix.configurations(full=True, machine="x86_64", kernels=matrix.ATEN)) == 18
+
+
+def test_the_matrix_hands_out_cores_in_turn_and_starts_the_longest_pages_first():
+    import threading
+
+    cores, started = matrix._Cores(1), []
+    with cores.take(1, -1):  # the one core busy while every task comes to wait for it
+        def task(turn):
+            with cores.take(1, turn):
+                started.append(turn)
+        threads = [threading.Thread(target=task, args=(turn,)) for turn in (3, 0, 2, 1)]
+        for thread in threads:
+            thread.start()
+        while len(cores.waiting) < 4:
+            threading.Event().wait(0.01)
+    for thread in threads:
+        thread.join(10)
+    assert started == [0, 1, 2, 3]
+    lessons = {page["page"]: matrix.cost(page)
+               for page in matrix.bundle(matrix.lesson_pages())["pages"]}
+    assert lessons["docs/vae-digits.md"] > lessons["docs/vae-basics.md"] > 0
 
 
 def test_kernels_the_cpu_lacks_are_never_asked_for(tmp_path):

@@ -75,7 +75,12 @@ def configurations(full: bool, machine: str = platform.machine(),
     """All 18 settings, or a quick set of two which, with the doc tests' own run as the third
     (the CPU's own kernels, MKL's own code path, a thread per core), has every value of every
     knob: together they catch a block that depends on any single knob. Only the kernels this
-    CPU has (`supported_kernels`)."""
+    CPU has (`supported_kernels`).
+
+    The quick set runs one thread, the doc tests a thread per core: the two ways a sum is split
+    here. Its two settings then run side by side, one per core, where a two-thread setting
+    took both cores for less than twice the speed (`digits_curves.py`: 9.5 s on two threads,
+    11-12 s on one)."""
     if machine not in ("x86_64", "AMD64"):
         # The avx2/avx512 kernels and MKL exist only on x86-64; elsewhere torch ignores the value
         # with a UserWarning in the first block's output. Vary the threads under the default
@@ -89,7 +94,7 @@ def configurations(full: bool, machine: str = platform.machine(),
         # The CPU's own kernels (avx512 where it has them) and MKL's own path ("") are the doc
         # tests': a third setting with them would repeat that run with one thread, which the
         # first setting has already.
-        chosen = [("default", "COMPATIBLE", 1), ("avx2", "AVX2", 2)]
+        chosen = [("default", "COMPATIBLE", 1), ("avx2", "AVX2", 1)]
         # Without a kernel path, its setting runs on the best one the CPU has.
         chosen = [(a if a in kernels else kernels[-1], m, t) for a, m, t in chosen]
     return [(config_name(*c), config_env(*c)) for c in chosen]
@@ -164,18 +169,23 @@ def weight(interpreter: runner.Interpreter) -> int:
 
 
 class _Cores:
-    """At most `os.cpu_count()` threads of torch busy at a time: a two-thread configuration
-    waits for both cores (running more threads than cores slows OpenMP many times over)."""
+    """At most `os.cpu_count()` threads of torch busy at a time (running more threads than
+    cores slows OpenMP many times over), handed out in turn: a task starts only after every
+    task before it has (a two-thread configuration waits for both cores)."""
 
-    def __init__(self):
-        self.free = os.cpu_count() or 1
+    def __init__(self, cores: int | None = None):
+        self.free = cores or os.cpu_count() or 1
+        self.waiting: list[int] = []
         self.changed = threading.Condition()
 
     @contextlib.contextmanager
-    def take(self, count: int):
+    def take(self, count: int, turn: int):
         with self.changed:
-            self.changed.wait_for(lambda: self.free >= count)
+            self.waiting.append(turn)
+            self.changed.wait_for(lambda: self.free >= count and turn == min(self.waiting))
+            self.waiting.remove(turn)
             self.free -= count
+            self.changed.notify_all()  # the next in turn may fit in what is left
         try:
             yield
         finally:
@@ -184,24 +194,31 @@ class _Cores:
                 self.changed.notify_all()
 
 
+def cost(page: dict) -> int:
+    """How long a page takes to run, roughly: one new process per command and per fence."""
+    return sum(len(block.get("commands") or [None]) for block in page["blocks"])
+
+
 def run(bundle_data: dict, configs: list) -> dict:
     """{configuration name: {"environment", "pages": [{"blocks": records}]}}: every page under
     every (name, Interpreter) of `configs`, pages and configurations side by side as far as the
-    cores allow."""
+    cores allow, the longest pages first (so that the last to start end soon)."""
     cores = _Cores()
     tasks = [(name, interpreter, index) for name, interpreter in configs
              for index in range(len(bundle_data["pages"]))]
+    order = sorted(range(len(tasks)), key=lambda t: -cost(bundle_data["pages"][tasks[t][2]]))
+    turns = {task: turn for turn, task in enumerate(order)}
 
-    def one(task):
-        name, interpreter, index = task
-        with cores.take(weight(interpreter)):
+    def one(numbered):
+        number, (name, interpreter, index) = numbered
+        with cores.take(weight(interpreter), turns[number]):
             return run_page(bundle_data["pages"][index], interpreter)
 
     with concurrent.futures.ThreadPoolExecutor(max(1, len(tasks))) as pool:
         environments = dict(zip([name for name, _ in configs],
                                 pool.map(lambda config: environment(config[1]), configs),
                                 strict=True))
-        done = list(pool.map(one, tasks))
+        done = list(pool.map(one, enumerate(tasks)))
     results = {name: {"environment": environments[name], "pages": []} for name, _ in configs}
     for (name, _, _), records in zip(tasks, done, strict=True):
         results[name]["pages"].append({"blocks": records})
