@@ -211,6 +211,6 @@ def test_a_notebook_page_is_in_the_search_index_once_and_below_the_lessons(built
     shown = sum(cell.source.count("def ") for cell in notebook.cells if cell.cell_type == "code")
     assert shown and text.count("def ") == shown
     assert {doc.get("boost") for doc in entries} == {NOTEBOOK_BOOST}
-    lessons = [doc for doc in index["docs"] if doc["location"].split("#")[0] in {
-        _html_page(built_site, page).parent.name + "/" for page in lesson_pages()}]
+    locations = {_html_page(built_site, page).parent.name + "/" for page in lesson_pages()}
+    lessons = [doc for doc in index["docs"] if doc["location"].split("#")[0] in locations]
     assert lessons and all(doc.get("boost", 1) > NOTEBOOK_BOOST for doc in lessons)
