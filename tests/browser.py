@@ -103,8 +103,9 @@ def read_to_the_end(page):
     page.wait_for_load_state("networkidle")
 
 
-def visit(page, url: str) -> Visit:
-    """Load `url` in `page` (a Playwright page) and collect the problems a reader would meet."""
+def visit(page, url: str, at_load=None) -> Visit:
+    """Load `url` in `page` (a Playwright page) and collect the problems a reader would meet
+    while reading it to the end; `at_load(page)` runs first, on the page as it loaded."""
     result = Visit(url)
     local = urlparse(url).netloc
 
@@ -125,19 +126,27 @@ def visit(page, url: str) -> Visit:
         if kind == "image":
             result.images.append(response.url)
 
+    listeners = {
+        "console": lambda message: message.type == "error" and result.problems.append(
+            f"console error: {message.text}"),
+        "pageerror": lambda error: result.problems.append(f"page error: {error}"),
+        "requestfailed": lambda request: urlparse(request.url).netloc == local
+        and result.problems.append(f"failed request: {request.url}"),
+        "response": on_response}
     page.route("**/*", on_request)
-    page.on("console", lambda message: message.type == "error" and result.problems.append(
-        f"console error: {message.text}"))
-    page.on("pageerror", lambda error: result.problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: urlparse(request.url).netloc == local
-            and result.problems.append(f"failed request: {request.url}"))
-    page.on("response", on_response)
+    for event, listener in listeners.items():
+        page.on(event, listener)
     response = page.goto(url, wait_until="networkidle")
     if response is None or not response.ok:
         result.problems.append(f"page did not load: {response.status if response else 'none'}")
+    if at_load is not None:
+        at_load(page)
     read_to_the_end(page)
     result.problems += page.evaluate(_PAGE_CHECKS)
+    # What the caller does next (a check's own fetch) is not the reader's load.
     page.unroute("**/*")
+    for event, listener in listeners.items():
+        page.remove_listener(event, listener)
     return result
 
 
@@ -154,14 +163,6 @@ HEADINGS_IN_ORDER = """() => {
 TABLES_WITHOUT_HEADERS = """() => [...document.querySelectorAll('article table')]
   .filter(t => !t.querySelector('thead th')).length"""
 
-
-# Registered before the page loads (`page.add_init_script`): every main-thread task over 50 ms.
-LONG_TASKS_OBSERVER = """
-window.__lessonLongTasks = [];
-new PerformanceObserver(list => {
-  for (const entry of list.getEntries()) window.__lessonLongTasks.push(entry.duration);
-}).observe({type: 'longtask', buffered: true});
-"""
 
 # What the reader's browser holds as elements (folded blocks' content included: it stays in the
 # page, for find-in-page and for readers without JavaScript).
