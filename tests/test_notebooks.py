@@ -1,16 +1,13 @@
 """The notebooks as a reader gets them: offered under each lesson's title, downloaded from the
-built site into an empty folder, executed top to bottom in a fresh kernel (nbclient), printing
-the numbers of the page's Expected output.
+built site, and the same notebook run top to bottom by the build in a fresh kernel and an empty
+folder (nbclient), printing the numbers of the page's Expected output.
 
-The first code cell installs the page's pinned packages (`%pip install ...`, the page's lines).
-Here it runs with PIP_NO_INDEX=1 in the kernel's environment: pip may use no index at all, so it
-reaches no network and can only find every pin already installed in the environment the tests
-run in (this project's .venv, installed from pyproject.toml's pins). A pin of the page that the
-environment does not satisfy fails the cell, and so the test.
+The first code cell installs the page's pinned packages (`%pip install ...`, the page's lines);
+the build skips it (its environment holds them) and the doc tests install those lines for every
+page in a new venv (`--reader-venvs`).
 """
 
 import json
-import os
 import posixpath
 import re
 import textwrap
@@ -18,16 +15,14 @@ from pathlib import Path
 from urllib.parse import urljoin
 from urllib.request import urlopen
 
-import nbclient
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
 from lessonkit.engine import compare, pages
-from lessonkit.engine.includes import mkdocs_config
-from lessonkit.platforms.common import packages
+from lessonkit.engine.includes import cache_dir, mkdocs_config
 from lessonkit.site.hooks import NOTEBOOK_BOOST, nav_entries
-from lessonkit.site.notebooks import KERNEL_CONFIG  # the build's: encrypted kernel sockets
+from lessonkit.site.notebooks import WROTE, executed_copy
 from tests.browser import serve
 from tests.conftest import ROOT
 from tests.test_build import NOTEBOOK_PAGE, build
@@ -108,9 +103,23 @@ def site_url(built_site):
     server.shutdown()
 
 
+def run_copy(downloaded: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The build's run of a downloaded notebook (the copy its page shows): the build ran it in
+    a fresh kernel in an empty folder (lessonkit.site.notebooks.execute), and keeps it in the
+    project's build cache under the fingerprint the download carries."""
+    made = downloaded.metadata["lessonkit"]
+    root = (cache_dir(ROOT / "mkdocs.yml") / "notebooks" / Path(made["generated_from"]).stem
+            / made["fingerprint"])
+    notebook = next((root / "notebooks").glob("*.ipynb"))
+    return nbformat.read(executed_copy(root, notebook)[1], as_version=4)
+
+
 @pytest.mark.parametrize(("title", "uri"), NOTEBOOKS, ids=[uri for _, uri in NOTEBOOKS])
-def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, tmp_path, title,
-                                                      uri):
+def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, title, uri):
+    """The notebook a reader downloads from the page is the one the build ran alone, in an
+    empty folder and a fresh kernel; that run wrote only its helpers there and printed the
+    numbers of the page's Expected output. Its first cell installs the page's own lines (the doc
+    tests install those lines in a new venv for every page: `--reader-venvs`)."""
     script = Path(uri).stem + ".py"
     page, command = _page_and_expected(script)
     links, _ = offers(built_site)[page]
@@ -119,37 +128,27 @@ def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, tmp_
         _html_page(built_site, page).parent, built_site) + "/")
     with urlopen(urljoin(page_url, href)) as response:  # noqa: S310 (the local server)
         raw = response.read()
-    folder = tmp_path / "reader"
-    folder.mkdir()
-    (folder / Path(uri).name).write_bytes(raw)
 
     notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
     nbformat.validate(notebook)
     assert notebook.cells[0].source.splitlines()[0] == f"# {title}"
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert not any("main([])" in cell.source for cell in code)
-    install = code[0]
     wanted = install_lines(read(page))
-    assert [line for line in install.source.splitlines() if not line.startswith("#")] == [
+    assert [line for line in code[0].source.splitlines() if not line.startswith("#")] == [
         f"%{line}" for line in wanted]
 
-    # A fresh kernel, its folder the empty one; every cell, the install cell included (nbclient
-    # skips cells tagged skip-execution by default, as the site's build does with it).
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                     skip_cells_with_tag="", config=KERNEL_CONFIG,
-                                     resources={"metadata": {"path": str(folder)}})
-    client.execute(env={**os.environ, "PIP_NO_INDEX": "1"})
-
-    installed = "".join(output.get("text", "") for output in install.outputs)
-    for requirement in packages([word for line in wanted for word in line.split()[2:]]):
-        assert f"Requirement already satisfied: {requirement}" in installed, installed
-    helpers = {Path(match) for cell in code
+    ran = run_copy(notebook)
+    ran_code = [cell for cell in ran.cells if cell.cell_type == "code"]
+    assert [cell.source for cell in ran_code] == [cell.source for cell in code], \
+        "the page's run is not of the notebook a reader downloads"
+    helpers = {match for cell in code
                for match in re.findall(r"\A%%writefile (\S+)", cell.source)}
-    assert {path.name for path in folder.iterdir()} == {Path(uri).name} | {
-        path.name for path in helpers}, "the notebook wrote other files, or not its helpers"
+    assert set(ran.metadata["lessonkit"][WROTE]) == helpers, \
+        "the notebook wrote other files, or not its helpers"
 
     # What the cells after the install and the written files print, against the page.
-    printed = "".join(output.get("text", "") for cell in code[1:]
+    printed = "".join(output.get("text", "") for cell in ran_code[1:]
                       if not cell.source.startswith("%%writefile ")
                       for output in cell.outputs if output.get("name") == "stdout")
     expected = command.expected

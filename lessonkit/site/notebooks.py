@@ -43,6 +43,7 @@ EXECUTED = "executed"
 # warned on the build's log that it ran "over TCP without encryption".
 KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "required"}})
 CELL_SECONDS = 3600  # a cell still running after this fails the build
+WROTE = "wrote"  # in a run copy's metadata: the files its run left in its empty folder
 log = logging.getLogger("mkdocs.lessonkit")
 
 
@@ -196,6 +197,9 @@ def execute(notebook: Path, out: Path, env: dict) -> str:
         except Exception as error:  # a kernel that cannot start (nbclient, jupyter_client)
             return (f"{notebook.name}: its kernel failed: {type(error).__name__}: "
                     f"{_last_line(error)}")
+        # What the run left in its folder (its helpers, written by its cells): the tests read it.
+        code.metadata.setdefault("lessonkit", {})[WROTE] = sorted(
+            str(path.relative_to(folder)) for path in Path(folder).rglob("*"))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial")  # renamed when whole: a build stopped halfway redoes it
     nbformat.write(code, partial)
