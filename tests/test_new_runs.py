@@ -2,7 +2,7 @@
 
 The printed numbers are compared by the doc tests, and their flags by tests/test_snippet_flags.py;
 here the readings the digits page draws from whole curves (training and held-out ELBO per epoch),
-which no printed line holds."""
+which no printed line holds, and that the figure of those curves is what the run prints."""
 
 import re
 import sys
@@ -10,10 +10,12 @@ from itertools import pairwise
 
 import pytest
 
-from lessonkit.engine import runner
+from lessonkit.engine import compare, runner
 from tests.conftest import SNIPPETS, snippet_modules
+from tests.test_notebooks import _page_and_expected
 
 PRINTED = re.compile(r"epoch=(\d+) training=([\d.]+) held-out=([\d.]+)")
+EPOCH_LINE = re.compile(r"epoch=(\d+) training=[\d.]+ held-out=[\d.]+ difference=-?[\d.]+")
 WINDOW = 50  # epochs per stretch in the page's reading of the curves
 
 
@@ -32,14 +34,31 @@ def curves(figures):
 
 
 def test_the_curves_figure_draws_what_digits_curves_prints(curves):
-    run = runner.run(["digits_curves.py"], SNIPPETS, runner.Interpreter((sys.executable,)),
-                     timeout=600)
+    """The figure draws `curves()` of digits_curves.py, the function its run prints from. A
+    short run (the same seed and batches: its epochs are the first of the long one's) prints
+    the figure's first epochs to the last digit; at every epoch the page prints, the figure's
+    values are the Expected output's within the tolerance that block declares (the doc tests
+    hold the run of `python digits_curves.py` to the same)."""
+    run = runner.run(["digits_curves.py", "--epochs", "10"], SNIPPETS,
+                     runner.Interpreter((sys.executable,)), timeout=600)
     printed = PRINTED.findall(run.output)
-    assert printed and run.status == 0, run.output
+    assert [int(epoch) for epoch, *_ in printed] == [1, 10] and run.status == 0, run.output
     training, held_out = curves
     for epoch, train_text, held_text in printed:
         drawn = [f"{curve[int(epoch) - 1]:.2f}" for curve in (training, held_out)]
         assert drawn == [train_text, held_text], f"epoch {epoch}"
+
+    _, command = _page_and_expected("digits_curves.py")
+    expected = command.expected
+    assert len(EPOCH_LINE.findall(expected.code)) == 6, "the page prints other epochs now"
+
+    def as_drawn(line):
+        t, h = training[int(line.group(1)) - 1], held_out[int(line.group(1)) - 1]
+        return f"epoch={line.group(1)} training={t:.2f} held-out={h:.2f} difference={h - t:.2f}"
+
+    drawn = EPOCH_LINE.sub(as_drawn, expected.code)
+    verdict = compare.judge(drawn, [0], ["the figure"], expected.code, expected.tolerance)
+    assert verdict.passed, "\n".join(verdict.reasons)
 
 
 def _stretches(values):
