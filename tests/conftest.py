@@ -50,34 +50,49 @@ def built_site(tmp_path_factory) -> Path:
     return build_site(tmp_path_factory.mktemp("site"))
 
 
-# With pytest-xdist (`make test`: `-n 2 --dist loadgroup`), the browser's tests on one worker and
-# the rest on the other: the rest runs its torch commands one at a time (two at once, each with a
-# thread per core, slow each other down many times over), and the browser's tests run none.
+# With pytest-xdist (`make test`: `-n 3 --dist loadgroup`), the browser's tests are one unit of
+# work, as if they were one test, and every other test file is one (as `--dist loadfile` makes
+# them): a worker takes the next file when it is done with one. The browser's tests share one
+# browser, its pages loaded once each (tests/test_browser.py's `look`). `make test` runs them with
+# OMP_WAIT_POLICY=PASSIVE: two files training with torch at once, each with a thread per core,
+# slowed each other down many times over while idle threads spun.
 BROWSER_TESTS = "tests/test_browser.py"
 
 
-class _BrowserBesideTheRest(LoadScopeScheduling):
-    """Two units of work, as `--dist loadfile` makes one per file: the browser's tests, and the
-    rest. pytest-xdist's own `loadgroup` cannot group under pytest 9.2: it marks an item's group
-    in its node id, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386), and every
-    test would be scheduled alone."""
+class _BrowserAsOneUnit(LoadScopeScheduling):
+    """The browser's tests one unit, every other file one. pytest-xdist's own `loadgroup`
+    cannot group under pytest 9.2: it marks an item's group in its node id, which pytest 9.2 no
+    longer reads (pytest-dev/pytest-xdist#1386), and every test would be scheduled alone."""
 
     def _split_scope(self, nodeid: str) -> str:
-        return "browser" if nodeid.split("::")[0] == BROWSER_TESTS else "the rest"
+        path = nodeid.split("::")[0]
+        return "browser" if path == BROWSER_TESTS else path
 
 
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "loadgroup":
-        return _BrowserBesideTheRest(config, log)
+        return _BrowserAsOneUnit(config, log)
     return None
+
+
+# The files that take longest (seconds on one of two workers, measured in `make test`: 208, 93,
+# 89, 71, 38), started first so that no worker is left with a long one at the end. Their order
+# changes only how soon the run ends.
+LONGEST_FIRST = ("tests/test_kernels.py", BROWSER_TESTS, "tests/test_snippet_flags.py",
+                 "tests/test_wrong_pages.py", "tests/test_engine.py",
+                 "tests/test_reader_terminal.py")
 
 
 def pytest_collection_modifyitems(session, config, items):
     """The kernel matrix first: the site's "Verified" notice reads its report
     (reports/kernels.json), and the build, site and browser tests read that notice. In a fresh
     clone the matrix has no report yet, so it must run before anything builds the site (`make
-    test` runs it on its own first, then the rest side by side)."""
-    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_kernels.py")
+    test` runs it on its own first, then the rest side by side). Then the longest files."""
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
 
 
 # A one-page project for the plugin tests: an mkdocs.yml whose snippets come from `snips/`.
