@@ -88,11 +88,12 @@ test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, s
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences --reader-venvs docs
 	# The kernel quick set on every core first: the site's notice, which the build and the site's
 	# tests read, shows its report. Then the rest on three workers: the browser's tests as one
-	# unit, which mostly waits for Chromium, beside two for the other files (tests/conftest.py);
-	# torch's idle threads wait without spinning (PASSIVE), which changes no printed byte.
+	# unit, which mostly waits for Chromium, beside two for the other files, the longest first
+	# (tests/conftest.py; xdist would otherwise reorder them by their number of tests); torch's
+	# idle threads wait without spinning (PASSIVE), which changes no printed byte.
 	$(PY) -m pytest tests/test_kernels.py
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests --ignore=tests/test_kernels.py -n 3 \
-	  --dist loadgroup --durations=25
+	  --dist loadgroup --no-loadscope-reorder --durations=25
 
 lint-workflow: $(STAMP) $(ACTIONLINT)  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

@@ -126,16 +126,13 @@ def visit(page, url: str, at_load=None) -> Visit:
         if kind == "image":
             result.images.append(response.url)
 
-    listeners = {
-        "console": lambda message: message.type == "error" and result.problems.append(
-            f"console error: {message.text}"),
-        "pageerror": lambda error: result.problems.append(f"page error: {error}"),
-        "requestfailed": lambda request: urlparse(request.url).netloc == local
-        and result.problems.append(f"failed request: {request.url}"),
-        "response": on_response}
     page.route("**/*", on_request)
-    for event, listener in listeners.items():
-        page.on(event, listener)
+    page.on("console", lambda message: message.type == "error" and result.problems.append(
+        f"console error: {message.text}"))
+    page.on("pageerror", lambda error: result.problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: urlparse(request.url).netloc == local
+            and result.problems.append(f"failed request: {request.url}"))
+    page.on("response", on_response)
     response = page.goto(url, wait_until="networkidle")
     if response is None or not response.ok:
         result.problems.append(f"page did not load: {response.status if response else 'none'}")
@@ -143,10 +140,10 @@ def visit(page, url: str, at_load=None) -> Visit:
         at_load(page)
     read_to_the_end(page)
     result.problems += page.evaluate(_PAGE_CHECKS)
-    # What the caller does next (a check's own fetch) is not the reader's load.
+    # What the caller does next (a check's own fetch) is not the reader's load; an error it
+    # meets on the page (a console error, a failed request) is still the page's problem.
     page.unroute("**/*")
-    for event, listener in listeners.items():
-        page.remove_listener(event, listener)
+    page.remove_listener("response", on_response)
     return result
 
 

@@ -17,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 
 
+def side_by_side_python():
+    """The venv's `python` for a test's torch command that trains, waiting passively as the
+    doc tests' side-by-side pages do (`make test` runs test files side by side): the same bytes."""
+    from lessonkit.engine import runner
+    from lessonkit.plugins.lessons import SIDE_BY_SIDE
+
+    return runner.Interpreter((sys.executable,), SIDE_BY_SIDE)
+
+
 @contextlib.contextmanager
 def snippet_modules(*names):
     """The snippet files `names` imported as modules, as the reader's folder imports them; on

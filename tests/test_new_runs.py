@@ -5,13 +5,12 @@ here the readings the digits page draws from whole curves (training and held-out
 which no printed line holds, and that the figure of those curves is what the run prints."""
 
 import re
-import sys
 from itertools import pairwise
 
 import pytest
 
 from lessonkit.engine import compare, runner
-from tests.conftest import SNIPPETS, snippet_modules
+from tests.conftest import SNIPPETS, side_by_side_python, snippet_modules
 from tests.test_notebooks import _page_and_expected
 
 PRINTED = re.compile(r"epoch=(\d+) training=([\d.]+) held-out=([\d.]+)")
@@ -39,8 +38,8 @@ def test_the_curves_figure_draws_what_digits_curves_prints(curves):
     the figure's first epochs to the last digit; at every epoch the page prints, the figure's
     values are the Expected output's within the tolerance that block declares (the doc tests
     hold the run of `python digits_curves.py` to the same)."""
-    run = runner.run(["digits_curves.py", "--epochs", "10"], SNIPPETS,
-                     runner.Interpreter((sys.executable,)), timeout=600)
+    run = runner.run(["digits_curves.py", "--epochs", "10"], SNIPPETS, side_by_side_python(),
+                     timeout=600)
     printed = PRINTED.findall(run.output)
     assert [int(epoch) for epoch, *_ in printed] == [1, 10] and run.status == 0, run.output
     training, held_out = curves

@@ -2,12 +2,15 @@
 built site, and the same notebook run top to bottom by the build in a fresh kernel and an empty
 folder (nbclient), printing the numbers of the page's Expected output.
 
-The first code cell installs the page's pinned packages (`%pip install ...`, the page's lines);
-the build skips it (its environment holds them) and the doc tests install those lines for every
-page in a new venv (`--reader-venvs`).
+The first code cell installs the page's pinned packages (`%pip install ...`, the page's lines).
+The build skips it; here it runs alone in a kernel with PIP_NO_INDEX=1: pip may use no index at
+all, so it reaches no network and can only find every pin already installed in the environment
+the tests run in (this project's .venv, installed from the lock). A pin of the page that the
+environment does not satisfy fails the cell, and so the test.
 """
 
 import json
+import os
 import posixpath
 import re
 import textwrap
@@ -15,14 +18,16 @@ from pathlib import Path
 from urllib.parse import urljoin
 from urllib.request import urlopen
 
+import nbclient
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
 from lessonkit.engine import compare, pages
 from lessonkit.engine.includes import cache_dir, mkdocs_config
+from lessonkit.platforms.common import packages
 from lessonkit.site.hooks import NOTEBOOK_BOOST, nav_entries
-from lessonkit.site.notebooks import WROTE, executed_copy
+from lessonkit.site.notebooks import KERNEL_CONFIG, WROTE, executed_copy
 from tests.browser import serve
 from tests.conftest import ROOT
 from tests.test_build import NOTEBOOK_PAGE, build
@@ -103,23 +108,23 @@ def site_url(built_site):
     server.shutdown()
 
 
-def run_copy(downloaded: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def run_copy(downloaded: nbformat.NotebookNode, uri: str) -> nbformat.NotebookNode:
     """The build's run of a downloaded notebook (the copy its page shows): the build ran it in
     a fresh kernel in an empty folder (lessonkit.site.notebooks.execute), and keeps it in the
     project's build cache under the fingerprint the download carries."""
     made = downloaded.metadata["lessonkit"]
     root = (cache_dir(ROOT / "mkdocs.yml") / "notebooks" / Path(made["generated_from"]).stem
             / made["fingerprint"])
-    notebook = next((root / "notebooks").glob("*.ipynb"))
-    return nbformat.read(executed_copy(root, notebook)[1], as_version=4)
+    return nbformat.read(executed_copy(root, root / uri)[1], as_version=4)
 
 
 @pytest.mark.parametrize(("title", "uri"), NOTEBOOKS, ids=[uri for _, uri in NOTEBOOKS])
-def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, title, uri):
+def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, tmp_path, title,
+                                                      uri):
     """The notebook a reader downloads from the page is the one the build ran alone, in an
     empty folder and a fresh kernel; that run wrote only its helpers there and printed the
-    numbers of the page's Expected output. Its first cell installs the page's own lines (the doc
-    tests install those lines in a new venv for every page: `--reader-venvs`)."""
+    numbers of the page's Expected output. Its first cell installs the page's own lines, and
+    runs in a kernel here (the doc tests install those lines in a new venv for every page)."""
     script = Path(uri).stem + ".py"
     page, command = _page_and_expected(script)
     links, _ = offers(built_site)[page]
@@ -137,8 +142,17 @@ def test_every_notebook_runs_alone_in_an_empty_folder(built_site, site_url, titl
     wanted = install_lines(read(page))
     assert [line for line in code[0].source.splitlines() if not line.startswith("#")] == [
         f"%{line}" for line in wanted]
+    # The install cell, which the build skips, as Jupyter runs it: in a fresh kernel, with no
+    # index at all (PIP_NO_INDEX=1: no network), so pip must find every pin already installed.
+    install = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code[0].source)])
+    nbclient.NotebookClient(install, timeout=600, kernel_name="python3", config=KERNEL_CONFIG,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env={**os.environ, "PIP_NO_INDEX": "1"})
+    installed = "".join(output.get("text", "") for output in install.cells[0].outputs)
+    for requirement in packages([word for line in wanted for word in line.split()[2:]]):
+        assert f"Requirement already satisfied: {requirement}" in installed, installed
 
-    ran = run_copy(notebook)
+    ran = run_copy(notebook, uri)
     ran_code = [cell for cell in ran.cells if cell.cell_type == "code"]
     assert [cell.source for cell in ran_code] == [cell.source for cell in code], \
         "the page's run is not of the notebook a reader downloads"

@@ -3,12 +3,11 @@
 other block's needs may change it (the evidence record prints its points its own way)."""
 
 import re
-import sys
 
 import pytest
 
 from lessonkit.engine import runner
-from tests.conftest import ROOT
+from tests.conftest import ROOT, side_by_side_python
 
 SEED_OUTPUT = ROOT / "tests" / "seed_lab_output.txt"
 SEED_README = ROOT.parent / "shared" / "seed" / "README.md"  # beside the project, where it exists
@@ -16,7 +15,7 @@ SEED_README = ROOT.parent / "shared" / "seed" / "README.md"  # beside the projec
 
 def test_the_lab_prints_the_source_lessons_output_byte_for_byte(tmp_path):
     (tmp_path / "tiny_vae_2d.py").write_text((ROOT / "snippets" / "tiny_vae_2d.py").read_text())
-    done = runner.run(["tiny_vae_2d.py"], tmp_path, runner.Interpreter((sys.executable,)))
+    done = runner.run(["tiny_vae_2d.py"], tmp_path, side_by_side_python())
     assert done.status == 0
     assert done.output == SEED_OUTPUT.read_text(encoding="utf-8")
 

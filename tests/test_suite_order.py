@@ -1,9 +1,11 @@
 """How `make test` shares the suite out (tests/conftest.py): the browser's tests are one unit of
 work, every other file one, the kernel matrix first and the longest files next."""
 
+import re
 from types import SimpleNamespace
 
 from tests import conftest
+from tests.conftest import ROOT
 
 
 def test_the_browser_tests_are_one_unit_and_every_other_file_one():
@@ -25,3 +27,11 @@ def test_the_kernel_matrix_runs_first_then_the_longest_files_then_the_rest_in_or
     assert [item.nodeid for item in items] == [
         "tests/test_kernels.py::d", "tests/test_browser.py::c", "tests/test_browser.py::f",
         "tests/test_engine.py::b", "tests/test_build.py::a", "tests/test_compare.py::e"]
+
+
+def test_make_test_keeps_that_order():
+    """pytest-xdist sorts units of work by their number of tests unless told not to."""
+    recipe = re.search(r"^test:.*?(?=^\S)", (ROOT / "Makefile").read_text(encoding="utf-8"),
+                       re.MULTILINE | re.DOTALL).group(0).replace("\\\n", " ")
+    line = next(line for line in recipe.splitlines() if "--ignore=tests/test_kernels.py" in line)
+    assert "--dist loadgroup" in line and "--no-loadscope-reorder" in line, line

@@ -56,14 +56,18 @@ def test_changed_text_has_no_deviation():
 
 def test_quick_set_and_the_doc_tests_own_run_cover_every_value_of_every_knob():
     """The doc tests run every command with the CPU's own kernels (here all three: avx512),
-    MKL's own path and a thread per core; the quick set has every other kernel and code path,
-    once, with one thread: the other way a sum is split."""
-    quick = [env for _, env in matrix.configurations(False, "x86_64", matrix.ATEN)]
-    assert {env["ATEN_CPU_CAPABILITY"] for env in quick} == set(matrix.ATEN) - {"avx512"}
-    assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL) - {""}
-    assert {env["OMP_NUM_THREADS"] for env in quick} == {env["MKL_NUM_THREADS"] for env in quick
-                                                         } == {"1"}
-    assert len(quick) == 2
+    MKL's own path and a thread per core; the quick set has every other value, once. On two
+    cores the doc tests' run has the two threads, and the quick set runs one thread twice."""
+    for cores in (1, 2, 4, 64):
+        quick = [env for _, env in matrix.configurations(False, "x86_64", matrix.ATEN, cores)]
+        assert {env["ATEN_CPU_CAPABILITY"] for env in quick} == set(matrix.ATEN) - {"avx512"}
+        assert {env.get("MKL_CBWR", "") for env in quick} == set(matrix.MKL) - {""}
+        threads = {int(env["OMP_NUM_THREADS"]) for env in quick} | {cores}  # the doc tests'
+        assert threads >= set(matrix.THREADS), cores
+        assert all(env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] for env in quick)
+        assert len(quick) == 2
+    on_two = matrix.configurations(False, "x86_64", matrix.ATEN, 2)
+    assert [env["OMP_NUM_THREADS"] for _, env in on_two] == ["1", "1"]
     # The doc tests' own run leaves every knob to the CPU and the reader's defaults.
     assert not set(matrix.KNOBS) & set(lessons_plugin.DOCTEST_PYTHON.env)
     assert not set(matrix.KNOBS) & set(lessons_plugin.SIDE_BY_SIDE)
@@ -73,16 +77,15 @@ def test_quick_set_and_the_doc_tests_own_run_cover_every_value_of_every_knob():
 def test_the_matrix_hands_out_cores_in_turn_and_starts_the_longest_pages_first():
     import threading
 
-    cores, started = matrix._Cores(1), []
-    with cores.take(1, -1):  # the one core busy while every task comes to wait for it
-        def task(turn):
-            with cores.take(1, turn):
-                started.append(turn)
-        threads = [threading.Thread(target=task, args=(turn,)) for turn in (3, 0, 2, 1)]
-        for thread in threads:
-            thread.start()
-        while len(cores.waiting) < 4:
-            threading.Event().wait(0.01)
+    cores, started = matrix._Cores(4, cores=1), []
+
+    def task(turn):
+        with cores.take(1, turn):
+            started.append(turn)
+
+    threads = [threading.Thread(target=task, args=(turn,)) for turn in (3, 0, 2, 1)]
+    for thread in threads:  # started out of turn: each still waits for the turns before it
+        thread.start()
     for thread in threads:
         thread.join(10)
     assert started == [0, 1, 2, 3]

@@ -71,16 +71,18 @@ def supported_kernels(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
 
 
 def configurations(full: bool, machine: str = platform.machine(),
-                   kernels: tuple[str, ...] | None = None) -> list[tuple[str, dict]]:
+                   kernels: tuple[str, ...] | None = None,
+                   cores: int | None = None) -> list[tuple[str, dict]]:
     """All 18 settings, or a quick set of two which, with the doc tests' own run as the third
     (the CPU's own kernels, MKL's own code path, a thread per core), has every value of every
     knob: together they catch a block that depends on any single knob. Only the kernels this
     CPU has (`supported_kernels`).
 
-    The quick set runs one thread, the doc tests a thread per core: the two ways a sum is split
-    here. Its two settings then run side by side, one per core, where a two-thread setting
-    took both cores for less than twice the speed (`digits_curves.py`: 9.5 s on two threads,
-    11-12 s on one)."""
+    Threads: the doc tests run a thread per core (`cores`, this machine's count by default).
+    On two cores that is the quick set's second thread count already, and both its settings
+    run one thread, side by side, one per core: a two-thread setting took both cores for less
+    than twice the speed (`digits_curves.py`: 9.5 s on two threads, 11-12 s on one). With any
+    other number of cores the second setting runs two threads."""
     if machine not in ("x86_64", "AMD64"):
         # The avx2/avx512 kernels and MKL exist only on x86-64; elsewhere torch ignores the value
         # with a UserWarning in the first block's output. Vary the threads under the default
@@ -94,7 +96,8 @@ def configurations(full: bool, machine: str = platform.machine(),
         # The CPU's own kernels (avx512 where it has them) and MKL's own path ("") are the doc
         # tests': a third setting with them would repeat that run with one thread, which the
         # first setting has already.
-        chosen = [("default", "COMPATIBLE", 1), ("avx2", "AVX2", 1)]
+        second = 1 if (cores or os.cpu_count() or 1) == 2 else 2
+        chosen = [("default", "COMPATIBLE", 1), ("avx2", "AVX2", second)]
         # Without a kernel path, its setting runs on the best one the CPU has.
         chosen = [(a if a in kernels else kernels[-1], m, t) for a, m, t in chosen]
     return [(config_name(*c), config_env(*c)) for c in chosen]
@@ -170,20 +173,19 @@ def weight(interpreter: runner.Interpreter) -> int:
 
 class _Cores:
     """At most `os.cpu_count()` threads of torch busy at a time (running more threads than
-    cores slows OpenMP many times over), handed out in turn: a task starts only after every
-    task before it has (a two-thread configuration waits for both cores)."""
+    cores slows OpenMP many times over), handed out in turn: the task of turn N starts only
+    after every turn before it has (a two-thread task waits for both cores)."""
 
-    def __init__(self, cores: int | None = None):
+    def __init__(self, turns: int, cores: int | None = None):
         self.free = cores or os.cpu_count() or 1
-        self.waiting: list[int] = []
+        self.waiting = list(range(turns))  # every turn, from the start: none can jump the queue
         self.changed = threading.Condition()
 
     @contextlib.contextmanager
     def take(self, count: int, turn: int):
         with self.changed:
-            self.waiting.append(turn)
-            self.changed.wait_for(lambda: self.free >= count and turn == min(self.waiting))
-            self.waiting.remove(turn)
+            self.changed.wait_for(lambda: self.free >= count and turn == self.waiting[0])
+            self.waiting.pop(0)
             self.free -= count
             self.changed.notify_all()  # the next in turn may fit in what is left
         try:
@@ -203,9 +205,9 @@ def run(bundle_data: dict, configs: list) -> dict:
     """{configuration name: {"environment", "pages": [{"blocks": records}]}}: every page under
     every (name, Interpreter) of `configs`, pages and configurations side by side as far as the
     cores allow, the longest pages first (so that the last to start end soon)."""
-    cores = _Cores()
     tasks = [(name, interpreter, index) for name, interpreter in configs
              for index in range(len(bundle_data["pages"]))]
+    cores = _Cores(len(tasks))
     order = sorted(range(len(tasks)), key=lambda t: -cost(bundle_data["pages"][tasks[t][2]]))
     turns = {task: turn for turn, task in enumerate(order)}
 

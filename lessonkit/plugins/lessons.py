@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import importlib.metadata
 import json
+import os
 import re
 import shutil
 import sys
@@ -46,9 +47,11 @@ SIDE_BY_SIDE = {"OMP_WAIT_POLICY": "PASSIVE"}
 def doctest_python(config, run: "PageRun") -> runner.Interpreter:
     """The interpreter of a page's commands: DOCTEST_PYTHON, or with `--reader-venvs` the
     `python` of a venv holding only what the page's `pip install` lines install; waiting
-    passively when pages run side by side."""
+    passively when pages run side by side, or beside other work: a run inside a pytest-xdist
+    worker (a test of the doc tests, run by a worker of the project's own tests)."""
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
-    env = {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env} if workers > 1 else DOCTEST_PYTHON.env
+    beside = workers > 1 or "PYTEST_XDIST_WORKER" in os.environ
+    env = {**SIDE_BY_SIDE, **DOCTEST_PYTHON.env} if beside else DOCTEST_PYTHON.env
     if not config.getoption("reader_venvs"):
         return runner.Interpreter(DOCTEST_PYTHON.command, env, DOCTEST_PYTHON.slowdown)
     if run.python is None and not run.no_python:

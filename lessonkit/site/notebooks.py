@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import textwrap
 import time
@@ -117,8 +118,8 @@ def cells(source: str, title: str) -> list:
 
 def cache_key(snippet: Path, title: str = "", install: tuple = ()) -> str:
     """Changes with the snippet, the snippets it imports, pinned libraries, this generator, the
-    title and the install lines."""
-    return fingerprint(snippet, GENERATOR, title, *install)
+    title, the install lines and the Python that runs the kernels."""
+    return fingerprint(snippet, GENERATOR, title, *install, sys.version)
 
 
 def install_cell(install: tuple) -> str:
@@ -197,9 +198,10 @@ def execute(notebook: Path, out: Path, env: dict) -> str:
         except Exception as error:  # a kernel that cannot start (nbclient, jupyter_client)
             return (f"{notebook.name}: its kernel failed: {type(error).__name__}: "
                     f"{_last_line(error)}")
-        # What the run left in its folder (its helpers, written by its cells): the tests read it.
+        # What the run left in its folder (its helpers, written by its cells; not the bytecode
+        # Python caches beside an imported helper): the tests read it.
         code.metadata.setdefault("lessonkit", {})[WROTE] = sorted(
-            str(path.relative_to(folder)) for path in Path(folder).rglob("*"))
+            path.name for path in Path(folder).iterdir() if path.name != "__pycache__")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial")  # renamed when whole: a build stopped halfway redoes it
     nbformat.write(code, partial)
