@@ -333,7 +333,10 @@ def check(page_paths, full: bool = False, report_file: Path | None = None) -> tu
     seconds = time.perf_counter() - started
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps({
+        # Written whole, then renamed: a build reading the report meanwhile (`make test` builds
+        # beside the quick set) sees the old one or the new one, never half of one.
+        partial = report_file.with_suffix(".partial")
+        partial.write_text(json.dumps({
             "kind": "kernel matrix",
             "configurations": [{"name": name, "settings": interpreter.env,
                                 "environment": results[name]["environment"]}
@@ -341,6 +344,7 @@ def check(page_paths, full: bool = False, report_file: Path | None = None) -> tu
             "seconds": round(seconds, 1),
             "pages": report,
         }, indent=1) + "\n", encoding="utf-8")
+        partial.replace(report_file)
     ok = all(block["status"] != "differs" for page in report for block in page["blocks"])
     blocks = sum(len(page["blocks"]) for page in report)
     summary = (f"kernel matrix: {len(configs)} configurations x {blocks} blocks in "
