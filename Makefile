@@ -82,22 +82,16 @@ serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
 build: $(STAMP)  ## build the site into site/
 	$(MKDOCS) build --strict
 
-WARM_SITE := .cache/warm-site
 test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, strict build, site and browser tests
 	$(VENV)/bin/ruff check .
 	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
 	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences --reader-venvs docs
-	# The kernel quick set first: the site's notice, which the build and the site's tests read,
-	# shows its report. Beside it, a build into a throwaway folder draws the figures and runs the
-	# notebooks into the build cache (.cache/lessonkit; its pages, notices and all, are dropped):
-	# the site's tests then build from the cache, without waiting minutes for the figures.
-	# Then the rest on three workers: the browser's tests as one
+	# The kernel quick set first, on every core: the site's notice, which the build and the
+	# site's tests read, shows its report. Then the rest on three workers: the browser's tests as one
 	# unit, which mostly waits for Chromium, beside two for the other files, the longest first
 	# (tests/conftest.py; xdist would otherwise reorder them by their number of tests); torch's
 	# idle threads wait without spinning (PASSIVE), which changes no printed byte.
-	rm -rf $(WARM_SITE); $(MKDOCS) build --strict --quiet --site-dir $(WARM_SITE) & warm=$$!; \
-	  $(PY) -m pytest tests/test_kernels.py; kernels=$$?; wait $$warm; built=$$?; \
-	  rm -rf $(WARM_SITE); [ $$kernels = 0 ] && [ $$built = 0 ]
+	$(PY) -m pytest tests/test_kernels.py
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests --ignore=tests/test_kernels.py -n 3 \
 	  --dist loadgroup --no-loadscope-reorder --durations=25
 
