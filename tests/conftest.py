@@ -114,6 +114,12 @@ markdown_extensions:
 """
 
 
+# The plugins a pytest run inside this one needs off: no cache, and no Hypothesis (no page uses
+# it). pytester forgets every module an inner run imports, and Hypothesis's plugin imports about
+# 90 modules, each rewritten for assertions again on every run (about 1 s each time).
+INNER_RUN = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
 def page_runner(pytester, snippets: dict):
     """A function that writes a page (`page.md`, beside the snippets `snippets`: name -> text)
     and runs pytest on it in-process, with the project's plugins from their entry points."""
@@ -125,6 +131,6 @@ def page_runner(pytester, snippets: dict):
 
     def run(page: str, *args):
         (pytester.path / "page.md").write_text(page)
-        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args, "page.md")
+        return pytester.runpytest_inprocess(*INNER_RUN, *args, "page.md")
 
     return run

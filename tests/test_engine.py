@@ -13,7 +13,7 @@ import mkdocs.contrib.search  # noqa: F401
 import pytest
 
 from lessonkit.engine import compare, pages, report, runner
-from tests.conftest import page_runner
+from tests.conftest import INNER_RUN, page_runner
 
 pytest_plugins = ["pytester"]
 # pytester forgets the modules an inner run imports; MkDocs' plugin classes must outlive it (its
@@ -373,7 +373,7 @@ def test_update_mode_keeps_a_last_line_without_newline(lessons, pytester):
 def test_update_mode_keeps_crlf_line_endings(lessons, pytester):
     stale = PAGE.replace("value=1.5000", "value=0.0000").replace("\n", "\r\n")
     (pytester.path / "page.md").write_bytes(stale.encode())
-    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--update-expected", "page.md")
+    pytester.runpytest_inprocess(*INNER_RUN, "--update-expected", "page.md")
     assert (pytester.path / "page.md").read_bytes() == PAGE.replace("\n", "\r\n").encode()
 
 

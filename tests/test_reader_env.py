@@ -16,6 +16,7 @@ import pytest
 
 from lessonkit.engine import includes, pages, runner
 from lessonkit.platforms import reader
+from tests.conftest import INNER_RUN
 from tests.site_html import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,7 @@ def test_with_reader_venvs_a_command_runs_in_a_venv_of_what_the_page_installs(py
     (pytester.path / "mkdocs.yml").write_text("site_name: fixture\n")
     (pytester.path / "docs").mkdir()
     (pytester.path / "page.md").write_text(page)
-    args = ("-p", "no:cacheprovider", "--lesson-report", str(pytester.path / "report.json"))
+    args = (*INNER_RUN, "--lesson-report", str(pytester.path / "report.json"))
     pytester.runpytest_inprocess(*args, "page.md").assert_outcomes(passed=1)
     result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
     result.assert_outcomes(failed=1)

@@ -384,9 +384,12 @@ def _write_report(config, state: Lessons) -> None:
     record.write(path)
 
 
+@functools.cache
 def _kernels() -> tuple[str, int]:
     """The kernels and thread count a command gets here (the doc tests' own run), asked of a
-    `python` as the commands ran: torch is not imported into the test process."""
+    `python` as the commands ran: torch is not imported into the test process. Asked once per
+    process: every doc-test session of one process (the project's tests run hundreds, in-process)
+    gets the same answer, and each asking starts torch (about 1.3 s)."""
     done = runner.run(["-c", "import torch; print(torch.backends.cpu.get_cpu_capability(), "
                        "torch.get_num_threads())"], Path(tempfile.gettempdir()), DOCTEST_PYTHON,
                       timeout=120)
