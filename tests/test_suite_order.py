@@ -20,13 +20,13 @@ def test_the_browser_tests_are_one_unit_and_every_other_file_one():
 
 
 def test_the_kernel_matrix_runs_first_then_the_longest_files_then_the_rest_in_order():
-    names = ["tests/test_build.py::a", "tests/test_engine.py::b", "tests/test_browser.py::c",
+    names = ["tests/test_engine.py::a", "tests/test_build.py::b", "tests/test_browser.py::c",
              "tests/test_kernels.py::d", "tests/test_compare.py::e", "tests/test_browser.py::f"]
     items = [SimpleNamespace(nodeid=name) for name in names]
     conftest.pytest_collection_modifyitems(None, None, items)
     assert [item.nodeid for item in items] == [
         "tests/test_kernels.py::d", "tests/test_browser.py::c", "tests/test_browser.py::f",
-        "tests/test_engine.py::b", "tests/test_build.py::a", "tests/test_compare.py::e"]
+        "tests/test_build.py::b", "tests/test_engine.py::a", "tests/test_compare.py::e"]
 
 
 def test_make_test_keeps_that_order():
