@@ -1,5 +1,7 @@
 """The built site in a real browser (Chromium), as a reader meets it, in both palettes."""
 
+import functools
+import http.server
 import json
 import os
 import re
@@ -7,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from lessonkit.engine.includes import mkdocs_config, without_markers
 from lessonkit.site.hooks import nav_paths
+from lessonkit.site.palette import EXPECT
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -1011,3 +1016,53 @@ def test_the_compressing_server_compresses_what_github_pages_does(tmp_path):
             assert response.read() == files["index.html"]
     finally:
         server.shutdown()
+
+
+class _StallBeforeThePalette(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site; `page` comes in two parts, a pause before the palette chooser, as a
+    slow network (or a busy machine) delivers it."""
+    page, html, seconds = "", b"", 0.0
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.path != self.page:
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        cut = self.html.index(b'<script id="lessons-palette">')
+        self.wfile.write(self.html[:cut])
+        self.wfile.flush()
+        time.sleep(self.seconds)
+        self.wfile.write(self.html[cut:])
+
+    def log_message(self, *args):
+        pass
+
+
+def _first_scheme_painted(browser, built_site, html: bytes) -> None:
+    handler = type("Stall", (_StallBeforeThePalette,), {
+        "page": "/" + LESSON, "html": html, "seconds": 1.5})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(built_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = _screen(browser, "desktop", "dark")
+    try:
+        page = context.new_page()
+        page.add_init_script(_SCHEME_CHANGES)
+        page.goto(f"http://127.0.0.1:{server.server_port}/{LESSON}", wait_until="load")
+        _painted_in(page, "slate")
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def test_nothing_is_painted_before_the_palette_is_chosen(browser, built_site):
+    """Chromium paints what it has parsed of <body> when the rest is slow to come. The page
+    waits for the palette chooser (lessonkit.site.palette.EXPECT): a reader whose system is dark
+    never sees the light palette first, even when the page arrives in two parts."""
+    html = (built_site / LESSON / "index.html").read_bytes()
+    _first_scheme_painted(browser, built_site, html)
+    # Without the <head>'s link, the same stall shows the light palette first.
+    with pytest.raises(AssertionError):
+        _first_scheme_painted(browser, built_site, html.replace(EXPECT.encode(), b"", 1))

@@ -15,7 +15,8 @@ PALETTES = mkdocs_config(ROOT / "mkdocs.yml")["theme"]["palette"]
 MATERIAL_SCRIPT = ('<script>var palette=__md_get("__palette");if(palette&&palette.color)'
                    '{}</script>')
 # As Material writes a page: the toggle's form, then (still in the header) its palette script.
-PAGE = ('<html><head></head><body dir="ltr" data-md-color-scheme="default"><header>'
+PAGE = ('<html><head><meta charset="utf-8"></head>'
+        '<body dir="ltr" data-md-color-scheme="default"><header>'
         '<form class="md-header__option" data-md-component="palette"><input></form>'
         f'{MATERIAL_SCRIPT}<div>search</div></header></body></html>')
 
@@ -25,6 +26,10 @@ def test_the_component_is_unplugged_and_the_choice_runs_after_materials_script()
     assert 'data-md-component="palette"' not in page and palette.FORM in page
     guarded = MATERIAL_SCRIPT.replace('<script>var palette=__md_get("__palette");', palette.GUARDED)
     assert guarded + palette.CHOOSE + "<div>search</div>" in page
+    # Rendering waits for the chooser: its id is the one the <head>'s link expects.
+    assert page.startswith('<html><head><meta charset="utf-8">' + palette.EXPECT + "</head>")
+    assert palette.CHOOSE.startswith('<script id="lessons-palette">')
+    assert 'href="#lessons-palette" blocking="render"' in palette.EXPECT
 
 
 def test_every_read_of_the_stored_palette_is_guarded():
@@ -51,6 +56,7 @@ def test_a_site_with_one_palette_is_left_alone():
      "no longer follows its toggle"),
     (PAGE.replace("<input>", '<input data-md-color-media="(prefers-color-scheme)">'),
      "automatic palette"),
+    (PAGE.replace('<meta charset="utf-8">', ""), "no longer starts with"),
 ])
 def test_what_lessonkit_cannot_handle_fails_the_build_naming_the_page(changed, problem):
     with pytest.raises(PluginError, match=rf"page\.md: .*{problem}"):
@@ -66,4 +72,6 @@ def test_every_built_page_has_the_toggle_without_materials_component(built_site)
         assert text.count(palette.FORM) == 1 and 'data-md-component="palette"' not in text, page
         # the chooser runs right after Material's own palette script, after the toggle's inputs
         assert text.count(palette.CHOOSE) == 1, page
+        assert text.count(palette.EXPECT) == 1 and text.count('id="lessons-palette"') == 1, page
+        assert text.index(palette.EXPECT) < text.index("</head>"), page
         assert text.index(palette.FORM) < text.index("</script>" + palette.CHOOSE), page

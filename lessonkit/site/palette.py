@@ -39,7 +39,8 @@ GUARDED = ('<script>function __lessons_palette(){try{var p=__md_get("__palette")
 # query matches; then the <meta name="color-scheme"> the browser's own controls follow.
 # `__lessons_color_scheme` is the one place where Material's dark scheme (slate) becomes the
 # browser's "dark"; docs/assets/lessons.js calls it when the reader switches.
-CHOOSE = """<script>function __lessons_color_scheme(s){return s==="slate"?"dark":"light"}\
+CHOOSE = """<script id="lessons-palette">\
+function __lessons_color_scheme(s){return s==="slate"?"dark":"light"}\
 (function(){var b=document.body;if(!__lessons_palette()){\
 var p=document.querySelectorAll("input[name=__palette]");for(var i=0;i<p.length;i++)\
 if(matchMedia(p[i].getAttribute("data-md-color-media")).matches){\
@@ -49,6 +50,13 @@ var m=document.createElement("meta");m.name="color-scheme";\
 m.content=__lessons_color_scheme(b.getAttribute("data-md-color-scheme"));\
 document.head.appendChild(m)})()</script>"""
 _AUTOMATIC = 'data-md-color-media="(prefers-color-scheme)"'
+
+# Chromium can paint the part of <body> it has parsed before the parser reaches CHOOSE: under
+# load, a first paint at 120 ms and the scheme set at 124 ms, so a reader whose system is dark saw
+# the light palette first. This link in <head> holds rendering until CHOOSE is parsed, and so has
+# run (HTML's `rel=expect` with `blocking=render`; a browser without it ignores it).
+EXPECT = '<link rel="expect" href="#lessons-palette" blocking="render">'
+_CHARSET = '<meta charset="utf-8">'
 
 
 def take_over(output: str, theme_palette, where: str) -> str:
@@ -71,4 +79,8 @@ def take_over(output: str, theme_palette, where: str) -> str:
     if before.find(_FORM) < 0:
         raise PluginError(f"{where}: Material's palette script no longer follows its toggle; "
                           "update lessonkit/site/palette.py")
+    if before.count(_CHARSET) != 1:
+        raise PluginError(f"{where}: Material's <head> no longer starts with {_CHARSET}; "
+                          "update lessonkit/site/palette.py")
+    before = before.replace(_CHARSET, _CHARSET + EXPECT)
     return (before + GUARDED + chosen + end + CHOOSE + rest).replace(_FORM, FORM)
