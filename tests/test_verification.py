@@ -134,6 +134,28 @@ def test_rows_pass_only_for_the_page_version_they_ran_on():
     assert verification.doctest_row(DOCTESTS, "docs/a.md", changed).result.startswith("stale")
 
 
+def test_a_page_kept_from_another_run_shows_that_runs_kernels_torch_and_date(tmp_path):
+    """A report that kept an earlier run's page (a rerun of another page), or joined CI's page
+    groups run on other CPUs: each page's row names the run that ran it."""
+    earlier = report.Report("3.11.7", "2.13.0", "2026-01-02T03:04:05Z",
+                            [report.PageSummary("docs/a.md", 2, 2, 0, 0, 0, 1, 0, FP)],
+                            [], "x86_64", "AVX2", 4)
+    later = report.Report("3.11.9", "2.13.0", "2026-02-03T04:05:06Z",
+                          [report.PageSummary("docs/b.md", 2, 2, 0, 0, 0, 1, 0, FP)],
+                          [], "x86_64", "AVX512", 2)
+    later.merge(earlier)
+    row = verification.doctest_row(later, "docs/a.md", PAGE)
+    assert row.passed and row.date == "2026-01-02" and row.python == "3.11.7"
+    assert "AVX2 maths kernels and 4 threads" in row.where
+    other = verification.doctest_row(later, "docs/b.md", PAGE)
+    assert other.date == "2026-02-03" and "AVX512 maths kernels and 2 threads" in other.where
+    # Written and read again, the page keeps its run's description.
+    later.write(tmp_path / "doctests.json")
+    again = report.read(tmp_path / "doctests.json")
+    assert again.made_for(again.page("docs/a.md")) == earlier.header()
+    assert again.page("docs/b.md").made == {}
+
+
 def test_a_missing_report_is_not_run_and_the_page_says_so_in_one_quiet_line():
     rows = [verification.doctest_row(DOCTESTS, "docs/a.md", PAGE),
             verification.matrix_row(None, "docs/a.md", "f1")]

@@ -22,6 +22,9 @@ class PageSummary:
     ran: int
     failed: int
     fingerprint: str  # lessonkit.engine.pages.Page.fingerprint() of the page as saved after the run
+    # Where and when this page ran, where that differs from the report's own header: a report
+    # that kept an earlier run's pages, or joined the runs of several machines (CI's page groups).
+    made: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -55,16 +58,33 @@ class Report:
     def page(self, name: str) -> PageSummary | None:
         return next((summary for summary in self.pages if summary.page == name), None)
 
+    def header(self) -> dict:
+        return {name: getattr(self, name) for name in HEADER}
+
+    def made_for(self, summary: PageSummary) -> dict:
+        """The header's fields as they were for this page's run."""
+        return {**self.header(), **summary.made}
+
     def merge(self, earlier: "Report") -> None:
-        """Keep what `earlier` recorded for the pages this report does not cover."""
+        """Keep what `earlier` recorded for the pages this report does not cover, each with
+        where and when it ran there."""
         mine = {summary.page for summary in self.pages}
-        self.pages += [summary for summary in earlier.pages if summary.page not in mine]
+        here = self.header()
+        for summary in earlier.pages:
+            if summary.page not in mine:
+                summary.made = {name: value for name, value in earlier.made_for(summary).items()
+                                if value != here[name]}
+                self.pages.append(summary)
         self.blocks += [block for block in earlier.blocks if block.page not in mine]
 
     def write(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+
+# The fields of a report that describe its run, not its pages.
+HEADER = ("python", "torch", "finished", "machine", "cpu_capability", "threads")
 
 
 def read(path: Path) -> Report | None:

@@ -137,12 +137,14 @@ def _doctest_row(record: report.Report | None, name: str, page: pages.Page, wher
                  pinned: str) -> Row:
     if record is None:
         return Row(where, "", "", "not run", False, missing=True)
-    if record.cpu_capability:
-        where = (f"each command in a new `python` on {machine_name(record.machine)}, with "
-                 f"torch's {record.cpu_capability} maths kernels and {record.threads} threads")
     summary = next((s for s in record.pages if same_page(s.page, name)), None)
-    row = Row(where, record.torch, record.python, "not run", False, date=record.finished[:10],
-              machine=record.machine, missing=True)
+    # A page's own run: a report can join the runs of several machines (CI's page groups).
+    made = record.header() if summary is None else record.made_for(summary)
+    if made["cpu_capability"]:
+        where = (f"each command in a new `python` on {machine_name(made['machine'])}, with "
+                 f"torch's {made['cpu_capability']} maths kernels and {made['threads']} threads")
+    row = Row(where, made["torch"], made["python"], "not run", False,
+              date=made["finished"][:10], machine=made["machine"], missing=True)
     if summary is None:
         return row
     if summary.fingerprint != page.fingerprint():
@@ -157,7 +159,7 @@ def _doctest_row(record: report.Report | None, name: str, page: pages.Page, wher
     passed = summary.ran == runs and summary.failed == summary.neither == 0
     row.result = (f"all {summary.compared} Expected outputs match" if passed
                   else f"{summary.failed} of {summary.ran} blocks failed")
-    wrong = _wrong_torch(record.torch, pinned)
+    wrong = _wrong_torch(made["torch"], pinned)
     row.result, row.passed = (wrong, False) if wrong and passed else (row.result, passed)
     return row
 
