@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install serve build test test-kernels test-arm64 test-latest test-python lint-workflow \
+.PHONY: install serve build test lint test-pages test-rest test-group join-reports test-kernels test-arm64 test-latest test-python lint-workflow \
 	lighthouse update-expected bench bench-scale mutations clean lock
 
 # Everything installed from the lock in lock/ (`make lock` writes it), every file hash-checked
@@ -82,18 +82,44 @@ serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000
 build: $(STAMP)  ## build the site into site/
 	$(MKDOCS) build --strict
 
-test: $(STAMP) $(CHROMIUM) lint-workflow  ## the whole suite: lint, doc tests, strict build, site and browser tests
+test: lint test-pages test-rest  ## the whole suite: lint, doc tests, strict build, site and browser tests
+
+lint: $(STAMP) lint-workflow  ## ruff, and the workflows' lint
 	$(VENV)/bin/ruff check .
-	# The pages: pytest-markdown-docs runs the plain Python fences, lessonkit every other block.
-	$(PY) -m pytest -n auto --dist loadfile --markdown-docs --markdown-docs-syntax=superfences --reader-venvs docs
-	# The kernel quick set first, on every core: the site's notice, which the build and the
-	# site's tests read, shows its report. Then the rest on three workers: the browser's tests as one
-	# unit, which mostly waits for Chromium, beside two for the other files, the longest first
-	# (tests/conftest.py; xdist would otherwise reorder them by their number of tests); torch's
-	# idle threads wait without spinning (PASSIVE), which changes no printed byte.
-	$(PY) -m pytest tests/test_kernels.py
+
+# The pages' own runs, of PAGES (pages or folders; every page of docs/ by default): the doc tests
+# (pytest-markdown-docs runs the plain Python fences, lessonkit every other block), then the
+# kernel quick set on every core. The site's notice, which the build and the site's tests read,
+# shows their reports (reports/doctests.json, reports/kernels.json).
+PAGES ?= docs
+DOC_TESTS := $(PY) -m pytest -n auto --dist loadfile --markdown-docs \
+	--markdown-docs-syntax=superfences --reader-venvs
+QUICK_SET := $(PY) -m lessonkit.platforms.matrix
+test-pages: $(STAMP)  ## doc tests and kernel quick set of PAGES (default: docs)
+	$(DOC_TESTS) $(PAGES)
+	$(QUICK_SET) $(PAGES)
+
+# Every test of tests/ but the quick set (test-pages ran it), on three workers: the browser's tests
+# as one unit, which mostly waits for Chromium, beside two for the other files, the longest first
+# (tests/conftest.py; xdist would otherwise reorder them by their number of tests); torch's idle
+# threads wait without spinning (PASSIVE), which changes no printed byte. LESSON_PAGES=none leaves
+# the browser's checks of the pages to their group's job (test-group).
+test-rest: $(STAMP) $(CHROMIUM)  ## the tests of tests/ but the quick set (LESSON_PAGES=none: no page's browser checks)
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests --ignore=tests/test_kernels.py -n 3 \
-	  --dist loadgroup --no-loadscope-reorder --durations=25
+	  --dist loadgroup --no-loadscope-reorder --durations=25 --lesson-pages=$(or $(LESSON_PAGES),all)
+
+# CI's page job: GROUP=K/N, the pages of group K of N (lessonkit.shards), everything `make test`
+# runs for them: their doc tests and kernel quick set, as test-pages runs them, then the
+# browser's checks of their pages on the site built with those reports.
+test-group: $(STAMP) $(CHROMIUM)  ## GROUP=K/N: doc tests, quick set and browser checks of group K of N's pages
+	@test -n "$(GROUP)" || { echo "make test-group needs GROUP=K/N (group K of N)" >&2; exit 2; }
+	pages="$$($(PY) -m lessonkit.shards pages $(GROUP))" && echo "group $(GROUP): $$pages" \
+	  && $(DOC_TESTS) $$pages && $(QUICK_SET) $$pages \
+	  && OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests/test_browser.py --lesson-pages="$$pages"
+
+# The groups' reports (one folder each, as CI downloads them) joined into reports/.
+join-reports: $(STAMP)  ## join the page groups' reports (FOLDERS=...) into reports/
+	$(PY) -m lessonkit.shards join reports $(FOLDERS)
 
 lint-workflow: $(STAMP) $(ACTIONLINT)  ## the GitHub workflows and Dependabot's config: JSON schema, then actionlint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

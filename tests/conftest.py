@@ -91,11 +91,71 @@ LONGEST_FIRST = ("tests/test_kernels.py", BROWSER_TESTS, "tests/test_snippet_fla
                  "tests/test_build.py", "tests/test_wrong_pages.py", "tests/test_notebooks.py")
 
 
+# CI splits the lesson pages into groups, a job each (lessonkit.shards): a group's job runs the
+# browser's checks of its pages (`--lesson-pages "docs/a.md docs/b.md"`), and the job of the
+# tests that do not grow with the pages runs every other test (`--lesson-pages none`).
+def pytest_addoption(parser):
+    parser.addoption(
+        "--lesson-pages", default="all", metavar="all|none|PAGES",
+        help="the browser's checks of which pages of docs/ run: all (default), none (only "
+             "the checks tied to no page), or these pages only, e.g. 'docs/vae-basics.md "
+             "docs/index.md' (and none of the checks tied to no page)")
+
+
+def page_of(item) -> str | None:
+    """The page of docs/ a browser test checks (its `site_page` or `lesson`, a site URL), as
+    "docs/x.md"; None for one tied to no page of docs/ (a notebook's, the 404 page, a search)."""
+    if item.nodeid.split("::")[0] != BROWSER_TESTS or not hasattr(item, "callspec"):
+        return None
+    url = item.callspec.params.get("site_page", item.callspec.params.get("lesson"))
+    if not isinstance(url, str):
+        return None
+    source = "docs/" + (url.rstrip("/") or "index") + ".md"
+    return source if (ROOT / source).is_file() else None
+
+
+def _chosen_pages(config) -> set | None:
+    """--lesson-pages as a set of "docs/x.md" (None for all), each checked to be a page."""
+    value = config.getoption("lesson_pages")
+    if value == "all":
+        return None
+    if value == "none":
+        return set()
+    chosen = set()
+    for name in value.split():
+        path = Path(name)
+        if path.suffix != ".md" or not (ROOT / path).is_file() or path.parts[0] != "docs":
+            raise pytest.UsageError(f"--lesson-pages: {name} is not a page of docs/ "
+                                    "(give paths such as docs/vae-basics.md, or all, or none)")
+        chosen.add(path.as_posix())
+    if not chosen:
+        raise pytest.UsageError("--lesson-pages is empty: give pages, or all, or none")
+    return chosen
+
+
+def _select_pages(config, items) -> None:
+    chosen = _chosen_pages(config)
+    if chosen is None:
+        return
+    def keep(item):
+        if item.nodeid.split("::")[0] != BROWSER_TESTS:
+            return True
+        page = page_of(item)
+        # Pages given: only their checks; none: only the checks tied to no page.
+        return page in chosen if chosen else page is None
+    kept = [item for item in items if keep(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not keep(item)])
+    items[:] = kept
+
+
 def pytest_collection_modifyitems(session, config, items):
     """The kernel matrix first: the site's "Verified" notice reads its report
     (reports/kernels.json), and the build, site and browser tests read that notice. In a fresh
     clone the matrix has no report yet, so it must run before anything builds the site (`make
-    test` runs it on its own first, then the rest side by side). Then the longest files."""
+    test` runs it on its own first, then the rest side by side). Then the longest files. The
+    browser's checks only of the pages --lesson-pages names."""
+    _select_pages(config, items)
+
     def rank(item):
         path = item.nodeid.split("::")[0]
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)

@@ -532,36 +532,70 @@ def bare_look(browser, bare_material_url):
     return _look(browser, bare_material_url, "desktop", "light", reading=False)
 
 
-def test_lesson_page_weight_is_within_budget(look, bare_look, built_site):
+# reports/page-weight.md: a row per page checked in this run, each added by that page's test,
+# the file written when the run ends (a page group's run in CI writes the rows of its pages).
+WEIGHT, ELEMENTS = "## Bytes loaded per page", "## Elements"
+KINDS = ("document", "stylesheet", "script", "font", "image")
+
+
+def _weight_row(name: str, measured) -> tuple[str, str]:
+    kinds = measured.bytes_by_type
+    known = sum(kinds.get(kind, 0) for kind in KINDS)
+    return name, (f"| {name} | " + " | ".join(f"{kinds.get(kind, 0):,}" for kind in KINDS)
+                  + f" | {measured.total_bytes - known:,} | {measured.total_bytes:,} |")
+
+
+@pytest.fixture(scope="session")
+def page_weight_report(bare_look, built_site):
+    """{section: {page: row}}, filled by the tests, written to reports/page-weight.md at the end."""
+    index = (built_site / "search" / "search_index.json").stat().st_size
+    tables = {WEIGHT: dict([_weight_row("bare Material page", bare_look["visit"])]),
+              ELEMENTS: {"bare Material page": f"| bare Material page | - | "
+                                               f"{bare_look['height']:,} | "
+                                               f"{bare_look['elements']:,} |"}}
+    yield tables
+    _write_report_section(WEIGHT, "\n".join([
+        "| page | html | css | js | fonts | images | other | total |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *(tables[WEIGHT][name] for name in sorted(tables[WEIGHT], key=_bare_first)),
+        "", f"A lesson's budget: 2 x {bare_look['visit'].total_bytes:,} (the bare page) + its "
+        f"figures + the site's search index ({index:,})."]))
+    _write_report_section(ELEMENTS, "\n".join([
+        "At 1280 x 900 px, as the page loads: elements counted with folded blocks closed (their "
+        "content is in the page) and before any code block is mounted.",
+        "",
+        f"Budget: {MAX_ELEMENTS:,} elements (asserted). The main thread's longest tasks: "
+        "`make lighthouse` (reports/lighthouse.md).",
+        "",
+        "| page | source lines | rendered height (px) | elements |",
+        "| --- | ---: | ---: | ---: |",
+        *(tables[ELEMENTS][name] for name in sorted(tables[ELEMENTS], key=_bare_first))]))
+
+
+def _bare_first(name: str) -> tuple:
+    return name != "bare Material page", name != "home", name
+
+
+def test_page_weight_is_within_budget(look, bare_look, built_site, site_page,
+                                      page_weight_report):
     """A lesson page loads at most twice what a bare Material page loads, plus its figures and
     the site's search index: Material's search fetches the whole index on every page, and it
-    grows with each page of the course (a site-wide cost, reported here on its own line; a bare
-    one-page site's index is about 2 KB)."""
-    bare = bare_look["visit"]
-    index = (built_site / "search" / "search_index.json").stat().st_size
-    rows, lesson = [], None
-    for site_page in sorted({href.lstrip("/") for href in look("", "desktop", "light")["nav"]}):
-        measured = look(site_page, "desktop", "light")["visit"]
-        rows.append((site_page or "home", measured))
-        if site_page == LESSON:
-            lesson = measured
-    figures = lesson.bytes_by_type.get("image", 0)
-    budget = 2 * bare.total_bytes + figures + index
-    lines = ["| page | html | css | js | fonts | images | other | total |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, measured in [("bare Material page", bare)] + rows:
-        kinds = measured.bytes_by_type
-        known = sum(kinds.get(k, 0) for k in ("document", "stylesheet", "script", "font", "image"))
-        lines.append(f"| {name} | " + " | ".join(f"{kinds.get(k, 0):,}" for k in (
-            "document", "stylesheet", "script", "font", "image"))
-            + f" | {measured.total_bytes - known:,} | {measured.total_bytes:,} |")
-    lines.append(f"\nlesson budget: 2 x {bare.total_bytes:,} + figures {figures:,} + the site's "
-                 f"search index {index:,} = {budget:,}")
-    _write_report_section("## Bytes loaded per page", "\n".join(lines))
-    print("\n".join(lines))
-    assert lesson.total_bytes <= budget, f"{LESSON} weighs {lesson.total_bytes:,} bytes"
+    grows with each page of the course (a site-wide cost, reported on its own line; a bare
+    one-page site's index is about 2 KB). Every page's bytes are reported."""
+    measured = look(site_page, "desktop", "light")["visit"]
+    name, row = _weight_row(site_page or "home", measured)
+    page_weight_report[WEIGHT][name] = row
     # Each figure exists in two palettes; a reader's browser fetches only the one it shows.
-    assert lesson.images and not [url for url in lesson.images if "-dark.svg" in url]
+    assert not [url for url in measured.images if "-dark.svg" in url]
+    if site_page == LESSON:  # a lesson with figures: the line above checked some
+        assert measured.images
+    if site_page not in LESSON_PAGES:
+        return
+    index = (built_site / "search" / "search_index.json").stat().st_size
+    figures = measured.bytes_by_type.get("image", 0)
+    budget = 2 * bare_look["visit"].total_bytes + figures + index
+    assert measured.total_bytes <= budget, \
+        f"{site_page} weighs {measured.total_bytes:,} bytes, over its budget of {budget:,}"
 
 
 def _write_report_section(heading: str, body: str) -> None:
@@ -587,38 +621,26 @@ def _lesson_pages() -> list[str]:
             for source in lesson_pages() if source.name != "index.md"]
 
 
+LESSON_PAGES = _lesson_pages()
+
+
 def test_no_code_line_scrolls_sideways_at_1280_px(look, site_page):
     assert look(site_page, "desktop", "light")["code wider than its block"] == []
 
 
-def test_lesson_pages_are_light(look, bare_look):
-    """Few elements: every one costs the reader's browser style, layout and memory. (How long
-    the main thread is busy, a matter of timing, is `make lighthouse`'s: a slow phone's
-    profile, the longest tasks of every page with the script they ran in.)"""
-    rows, problems = [], []
-    for name, seen, source in [("bare Material page", bare_look, None),
-                               ("home", look("", "desktop", "light"), ROOT / "docs" / "index.md")
-                               ] + [(page, look(page, "desktop", "light"),
-                                     ROOT / "docs" / (page.rstrip("/") + ".md"))
-                                    for page in _lesson_pages()]:
-        elements, height = seen["elements"], seen["height"]
-        lines = len(source.read_text(encoding="utf-8").splitlines()) if source else 0
-        rows.append(f"| {name} | {lines or '-'} | {height:,} | {elements:,} |")
-        if source and name != "home" and elements >= MAX_ELEMENTS:
-            problems.append(f"{name}: {elements} elements, the budget is {MAX_ELEMENTS}")
-    body = "\n".join([
-        "At 1280 x 900 px, as the page loads: elements counted with folded blocks closed (their "
-        "content is in the page) and before any code block is mounted.",
-        "",
-        f"Budget: {MAX_ELEMENTS:,} elements (asserted). The main thread's longest tasks: "
-        "`make lighthouse` (reports/lighthouse.md).",
-        "",
-        "| page | source lines | rendered height (px) | elements |",
-        "| --- | ---: | ---: | ---: |",
-        *rows])
-    _write_report_section("## Elements", body)
-    print(body)
-    assert not problems, "\n".join(problems)
+def test_lesson_pages_are_light(look, site_page, page_weight_report):
+    """Few elements on a lesson page (every page's are reported): every one costs the reader's
+    browser style, layout and memory. (How long the main thread is busy, a matter of timing, is
+    `make lighthouse`'s: a slow phone's profile, the longest tasks of every page with the script
+    they ran in.)"""
+    seen = look(site_page, "desktop", "light")
+    source = ROOT / "docs" / ((site_page.rstrip("/") or "index") + ".md")
+    lines = len(source.read_text(encoding="utf-8").splitlines()) if source.is_file() else 0
+    page_weight_report[ELEMENTS][site_page or "home"] = \
+        f"| {site_page or 'home'} | {lines or '-'} | {seen['height']:,} | {seen['elements']:,} |"
+    if site_page in LESSON_PAGES:
+        assert seen["elements"] < MAX_ELEMENTS, \
+            f"{site_page}: {seen['elements']} elements, the budget is {MAX_ELEMENTS}"
 
 
 # -- a reader's first screen, a phone's width, a browser without JavaScript ----------------------
@@ -626,19 +648,19 @@ def test_lesson_pages_are_light(look, bare_look):
 
 @pytest.mark.parametrize("palette", PALETTES)
 @pytest.mark.parametrize("size", SCREENS)
-def test_the_lessons_first_paragraph_is_on_the_first_screen(look, size, palette):
-    for lesson in _lesson_pages():
-        seen = look(lesson, size, palette)
-        top, height = seen["first prose top"], SCREENS[size][1]
-        assert top is not None and top < height, \
-            f"{lesson} at {size}: the first paragraph starts at {top} px, below {height} px"
-        notice = seen["notice"]
-        if "verified" not in notice:  # the doc tests write the reports this line comes from
-            pytest.fail(f"{lesson}: the page says {notice['said']}, not 'Verified': run the "
-                        "doc tests first (`make test` does)")
-        line = notice["verified"]
-        assert line.startswith("Verified") and all(
-            word in line for word in ("torch", "Python", "Linux")), line
+@pytest.mark.parametrize("lesson", LESSON_PAGES)
+def test_the_lessons_first_paragraph_is_on_the_first_screen(look, lesson, size, palette):
+    seen = look(lesson, size, palette)
+    top, height = seen["first prose top"], SCREENS[size][1]
+    assert top is not None and top < height, \
+        f"{lesson} at {size}: the first paragraph starts at {top} px, below {height} px"
+    notice = seen["notice"]
+    if "verified" not in notice:  # the doc tests write the reports this line comes from
+        pytest.fail(f"{lesson}: the page says {notice['said']}, not 'Verified': run the "
+                    "doc tests first (`make test` does)")
+    line = notice["verified"]
+    assert line.startswith("Verified") and all(
+        word in line for word in ("torch", "Python", "Linux")), line
 
 
 @pytest.mark.parametrize("size", SCREENS)
@@ -763,22 +785,22 @@ def test_a_planted_wide_table_shows_that_it_scrolls(browser, built_site, tmp_pat
     assert not problems, "\n".join(problems)
 
 
-def test_folded_blocks_read_without_javascript(browser, site_url, built_site):
+@pytest.mark.parametrize("lesson", LESSON_PAGES)
+def test_folded_blocks_read_without_javascript(browser, site_url, built_site, lesson):
     """No lesson text waits in a <template>: with JavaScript off, every folded block's text is in
     the document (and so find-in-page reaches it)."""
-    for lesson in _lesson_pages():
-        html = (built_site / lesson / "index.html").read_text(encoding="utf-8")
-        assert "<template" not in html.split("<article", 1)[1].split("</article>", 1)[0]
-        context = _screen(browser, "desktop", javascript=False)
-        try:
-            page = context.new_page()
-            page.goto(site_url + lesson, wait_until="load")
-            folded = page.evaluate("""() => [...document.querySelectorAll('article details')]
-              .map(d => [d.querySelector('summary').textContent,
-                         d.textContent.length - d.querySelector('summary').textContent.length])""")
-            assert folded and not [title for title, length in folded if length < 20], folded
-        finally:
-            context.close()
+    html = (built_site / lesson / "index.html").read_text(encoding="utf-8")
+    assert "<template" not in html.split("<article", 1)[1].split("</article>", 1)[0]
+    context = _screen(browser, "desktop", javascript=False)
+    try:
+        page = context.new_page()
+        page.goto(site_url + lesson, wait_until="load")
+        folded = page.evaluate("""() => [...document.querySelectorAll('article details')]
+          .map(d => [d.querySelector('summary').textContent,
+                     d.textContent.length - d.querySelector('summary').textContent.length])""")
+        assert folded and not [title for title, length in folded if length < 20], folded
+    finally:
+        context.close()
 
 
 # -- planted regressions: the checks above catch them -------------------------------------------

@@ -1,7 +1,7 @@
 """How `make test` shares the suite out (tests/conftest.py): the browser's tests are one unit of
 work, every other file one, the kernel matrix first and the longest files next."""
 
-import re
+import subprocess
 from types import SimpleNamespace
 
 from tests import conftest
@@ -23,7 +23,8 @@ def test_the_kernel_matrix_runs_first_then_the_longest_files_then_the_rest_in_or
     names = ["tests/test_engine.py::a", "tests/test_build.py::b", "tests/test_browser.py::c",
              "tests/test_kernels.py::d", "tests/test_compare.py::e", "tests/test_browser.py::f"]
     items = [SimpleNamespace(nodeid=name) for name in names]
-    conftest.pytest_collection_modifyitems(None, None, items)
+    every_page = SimpleNamespace(getoption={"lesson_pages": "all"}.get)
+    conftest.pytest_collection_modifyitems(None, every_page, items)
     assert [item.nodeid for item in items] == [
         "tests/test_kernels.py::d", "tests/test_browser.py::c", "tests/test_browser.py::f",
         "tests/test_build.py::b", "tests/test_engine.py::a", "tests/test_compare.py::e"]
@@ -31,7 +32,7 @@ def test_the_kernel_matrix_runs_first_then_the_longest_files_then_the_rest_in_or
 
 def test_make_test_keeps_that_order():
     """pytest-xdist sorts units of work by their number of tests unless told not to."""
-    recipe = re.search(r"^test:.*?(?=^\S)", (ROOT / "Makefile").read_text(encoding="utf-8"),
-                       re.MULTILINE | re.DOTALL).group(0).replace("\\\n", " ")
+    recipe = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.replace("\\\n", " ")
     line = next(line for line in recipe.splitlines() if "--ignore=tests/test_kernels.py" in line)
     assert "--dist loadgroup" in line and "--no-loadscope-reorder" in line, line

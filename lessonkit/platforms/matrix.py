@@ -360,12 +360,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessonkit.platforms.matrix",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("pages", nargs="*", type=Path, help="lesson pages (default: docs/**/*.md)")
+    parser.add_argument("pages", nargs="*", type=Path,
+                        help="lesson pages, or folders of them (default: docs)")
     parser.add_argument("--full", action="store_true", help="all 18 configurations")
     parser.add_argument("--report", type=Path, default=ROOT / REPORT,
                         help="where to write the JSON record (default: %(default)s)")
     args = parser.parse_args(argv)
-    ok, text = check(args.pages or lesson_pages(), args.full, args.report)
+    missing = [str(path) for path in args.pages if not path.exists()]
+    if missing:
+        parser.error(f"no such page or folder: {', '.join(missing)}")
+    chosen = [page for path in args.pages
+              for page in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
+    if args.pages and not chosen:
+        parser.error(f"no page (*.md) in {', '.join(map(str, args.pages))}")
+    ok, text = check(chosen or lesson_pages(), args.full, args.report)
     print(text)
     return 0 if ok else 1
 
