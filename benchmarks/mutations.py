@@ -57,7 +57,11 @@ GROUPS = {
                "tests/test_properties.py::test_update_mode_round_trips_any_printable_output",
                f"{ENGINE}::test_read_page_pairs_code_with_the_next_expected_output",
                f"{ENGINE}::test_an_unreadable_fence_is_reported"], 5),
-    "report": ([UNITS, f"{ENGINE}::test_the_report_reads_back_what_was_written"], 2),
+    "report": ([UNITS, f"{ENGINE}::test_the_report_reads_back_what_was_written",
+                "tests/test_verification.py::test_a_page_kept_from_another_run_shows_that_runs_"
+                "kernels_torch_and_date",
+                "tests/test_shards.py::test_a_page_kept_from_an_earlier_run_keeps_that_runs_"
+                "kernels_and_date"], 2),
     "sources": ([UNITS], 2),
     "writer": ([UNITS, "tests/test_properties.py::test_update_mode_round_trips_any_printable_"
                 "output"], 2),

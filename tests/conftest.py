@@ -133,8 +133,16 @@ def _chosen_pages(config) -> set | None:
     return chosen
 
 
+CHOSEN_PAGES = pytest.StashKey[set | None]()
+
+
+def pytest_collection(session):
+    # Read before collecting: a wrong --lesson-pages stops the run at once.
+    session.config.stash[CHOSEN_PAGES] = _chosen_pages(session.config)
+
+
 def _select_pages(config, items) -> None:
-    chosen = _chosen_pages(config)
+    chosen = config.stash[CHOSEN_PAGES] if hasattr(config, "stash") else _chosen_pages(config)
     if chosen is None:
         return
     def keep(item):
