@@ -56,7 +56,7 @@ def test_a_site_with_one_palette_is_left_alone():
      "no longer follows its toggle"),
     (PAGE.replace("<input>", '<input data-md-color-media="(prefers-color-scheme)">'),
      "automatic palette"),
-    (PAGE.replace('<meta charset="utf-8">', ""), "no longer starts with"),
+    (PAGE.replace('<meta charset="utf-8">', ""), "no longer has one"),
 ])
 def test_what_lessonkit_cannot_handle_fails_the_build_naming_the_page(changed, problem):
     with pytest.raises(PluginError, match=rf"page\.md: .*{problem}"):

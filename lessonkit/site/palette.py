@@ -80,7 +80,7 @@ def take_over(output: str, theme_palette, where: str) -> str:
         raise PluginError(f"{where}: Material's palette script no longer follows its toggle; "
                           "update lessonkit/site/palette.py")
     if before.count(_CHARSET) != 1:
-        raise PluginError(f"{where}: Material's <head> no longer starts with {_CHARSET}; "
+        raise PluginError(f"{where}: Material's <head> no longer has one {_CHARSET}; "
                           "update lessonkit/site/palette.py")
     before = before.replace(_CHARSET, _CHARSET + EXPECT)
     return (before + GUARDED + chosen + end + CHOOSE + rest).replace(_FORM, FORM)
