@@ -84,6 +84,9 @@ build: $(STAMP)  ## build the site into site/
 
 test: lint test-pages test-rest  ## the whole suite: lint, doc tests, strict build, site and browser tests
 
+# One target at a time, even under `make -j`: test-rest reads the reports test-pages writes.
+.NOTPARALLEL:
+
 lint: $(STAMP) lint-workflow  ## ruff, and the workflows' lint
 	$(VENV)/bin/ruff check .
 
@@ -106,7 +109,7 @@ test-pages: $(STAMP)  ## doc tests and kernel quick set of PAGES (default: docs)
 # the browser's checks of the pages to their group's job (test-group).
 test-rest: $(STAMP) $(CHROMIUM)  ## the tests of tests/ but the quick set (LESSON_PAGES=none: no page's browser checks)
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests --ignore=tests/test_kernels.py -n 3 \
-	  --dist loadgroup --no-loadscope-reorder --durations=25 --lesson-pages=$(or $(LESSON_PAGES),all)
+	  --dist loadgroup --no-loadscope-reorder --durations=25 --lesson-pages="$(or $(LESSON_PAGES),all)"
 
 # CI's page job: GROUP=K/N, the pages of group K of N (lessonkit.shards), everything `make test`
 # runs for them: their doc tests and kernel quick set, as test-pages runs them, then the

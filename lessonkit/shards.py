@@ -32,20 +32,24 @@ class ShardError(Exception):
 def groups(page_paths, count: int, project: Path = matrix.ROOT) -> list[list[Path]]:
     """The pages of `project` in `count` groups of about equal work, each in page order: the
     most costly page first to the group with the least work so far (`matrix.cost`: the
-    processes a page starts, what its doc tests and kernel runs take). The same pages always
+    processes a page starts, what its doc tests and kernel runs take). Pages with nothing to run
+    go where there are fewest pages; every group has a page that runs. The same pages always
     give the same groups."""
     if count < 1:
         raise ShardError(f"the number of groups must be 1 or more, not {count}")
     paths = sorted(Path(path) for path in page_paths)
-    if count > len(paths):
-        raise ShardError(f"{count} groups of {len(paths)} pages: a group would have none")
     bundled = matrix.bundle(paths, project / "mkdocs.yml", project.resolve())["pages"]
     costs = {path: matrix.cost(page) for path, page in zip(paths, bundled, strict=True)}
+    running = sum(cost > 0 for cost in costs.values())
+    if count > running:
+        raise ShardError(f"{count} groups of {running} pages with commands: "
+                         "a group would have nothing to run")
     chosen: list[list[Path]] = [[] for _ in range(count)]
     work = [0] * count
     for path in sorted(paths, key=lambda p: (-costs[p], p)):
-        # The least work, then the fewest pages: pages with no commands spread out too.
-        least = min(range(count), key=lambda group: (work[group], len(chosen[group])))
+        # The least work; for a page with nothing to run, the fewest pages.
+        least = min(range(count), key=lambda group: (work[group], len(chosen[group]))
+                    if costs[path] else (len(chosen[group]), group))
         chosen[least].append(path)
         work[least] += costs[path]
     return [sorted(group) for group in chosen]
@@ -65,7 +69,8 @@ def parse_group(text: str) -> tuple[int, int]:
 def join(out: Path, folders) -> list[str]:
     """The doc tests' reports, the kernel matrix's and the accessibility records of `folders`
     (one per group) written into `out` as one run's. Each page must come from one group only,
-    and every group's kernel matrix must have run the same settings. What was written, as
+    and every group's kernel matrix must have run the same settings on the same kind of
+    machine (the report's rows name one). What was written, as
     lines to print."""
     folders = [Path(folder) for folder in folders]
     for folder in folders:
@@ -73,7 +78,8 @@ def join(out: Path, folders) -> list[str]:
             raise ShardError(f"no folder {folder}: each group's reports go in a folder of its own")
     out.mkdir(parents=True, exist_ok=True)
     said = []
-    doctests = [(folder, report.read(folder / Path(report.PATH).name)) for folder in folders]
+    doctests = [(folder, _read(folder / Path(report.PATH).name, report.read))
+                for folder in folders]
     found = [(folder, record) for folder, record in doctests if record is not None]
     if found:
         joined = found[0][1]
@@ -83,15 +89,15 @@ def join(out: Path, folders) -> list[str]:
             joined.merge(record)
         joined.write(out / Path(report.PATH).name)
         said.append(f"doc tests: {len(joined.pages)} pages from {len(found)} groups")
-    kernels = [(folder, _load(folder / Path(matrix.REPORT).name)) for folder in folders]
+    kernels = [(folder, _read(folder / Path(matrix.REPORT).name, _load)) for folder in folders]
     kernels = [(folder, data) for folder, data in kernels if data is not None]
     if kernels:
         first_folder, joined_kernels = kernels[0]
         owner = {page["page"]: first_folder for page in joined_kernels["pages"]}
         for folder, data in kernels[1:]:
             if _settings(data) != _settings(joined_kernels):
-                raise ShardError(f"{folder}'s kernel matrix ran other settings than "
-                                 f"{first_folder}'s: {_settings(data)} against "
+                raise ShardError(f"{folder}'s kernel matrix ran other settings, or on another "
+                                 f"machine, than {first_folder}'s: {_settings(data)} against "
                                  f"{_settings(joined_kernels)}")
             _one_owner(owner, [page["page"] for page in data["pages"]], folder, "kernel matrix")
             joined_kernels["pages"] += data["pages"]
@@ -113,11 +119,31 @@ def join(out: Path, folders) -> list[str]:
 
 
 def _load(path: Path) -> dict | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # Every field the join reads, read now: a broken file is named in one line.
+    _settings(data)
+    for page in data["pages"]:
+        page["page"]  # noqa: B018
+    float(data["seconds"])
+    return data
+
+
+def _read(path: Path, read):
+    """`read(path)`, or a one-line error saying which file is not a report."""
+    try:
+        return read(path)
+    except (ValueError, KeyError, TypeError) as error:
+        raise ShardError(f"{path} is not a report: {type(error).__name__}: {error}") from None
 
 
 def _settings(data: dict) -> list:
-    return [(config["name"], config["settings"]) for config in data["configurations"]]
+    """What a group's quick set ran: each setting, and what a command got under it (Python,
+    machine, torch, kernels, threads). Joined groups must agree, or a page's row would name
+    another group's run."""
+    return [(config["name"], config["settings"], config["environment"])
+            for config in data["configurations"]]
 
 
 def _one_owner(owner: dict, pages: list, folder: Path, what: str) -> None:

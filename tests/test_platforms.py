@@ -79,3 +79,14 @@ def test_the_platform_commands_start_without_a_warning():
                               text=True, check=False)
         assert done.returncode == 0 and done.stdout.startswith("usage:"), module
         assert done.stderr == "", module
+
+
+def test_the_matrix_command_refuses_what_is_not_a_page_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    for bad in (tmp_path / "missing.md", tmp_path):  # no such page; a folder without a page
+        done = subprocess.run([sys.executable, "-m", "lessonkit.platforms.matrix", str(bad)],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 2 and done.stdout == "", bad
+        assert len(done.stderr.strip().splitlines()) == 1 and str(bad) in done.stderr, bad

@@ -18,6 +18,8 @@ from tests.conftest import ROOT
 from tests.test_workflow import workflow
 
 DOCS = sorted((ROOT / "docs").rglob("*.md"))
+COSTS = {Path(page["page"]): matrix.cost(page) for page in matrix.bundle(DOCS)["pages"]}
+RUNNING = sum(cost > 0 for cost in COSTS.values())  # pages with commands
 
 
 def shards_command(*args, cwd=ROOT):
@@ -25,17 +27,23 @@ def shards_command(*args, cwd=ROOT):
                           capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("count", range(1, len(DOCS) + 1))
+@pytest.mark.parametrize("count", range(1, RUNNING + 1))
 def test_the_groups_hold_every_page_once_with_about_equal_work(count):
     chosen = shards.groups(DOCS, count)
     assert sorted(page for group in chosen for page in group) == DOCS
-    assert all(chosen), "an empty group"
-    costs = {Path(page["page"]): matrix.cost(page) for page in matrix.bundle(DOCS)["pages"]}
-    work = [sum(costs[page.relative_to(ROOT)] for page in group) for group in chosen]
+    work = [sum(COSTS[page.relative_to(ROOT)] for page in group) for group in chosen]
+    assert all(work), f"a group with nothing to run: {chosen}"
     # Handing the costliest page first to the least-loaded group: no group is more than one
     # page's work above another.
-    assert max(work) - min(work) <= max(costs.values()), work
+    assert max(work) - min(work) <= max(COSTS.values()), work
     assert shards.groups(reversed(DOCS), count) == chosen, "the same pages, the same groups"
+
+
+def test_more_groups_than_pages_with_commands_is_refused():
+    with pytest.raises(shards.ShardError, match="a group would have nothing to run"):
+        shards.groups(DOCS, RUNNING + 1)
+    with pytest.raises(shards.ShardError, match="1 or more"):
+        shards.groups(DOCS, 0)
 
 
 def test_the_command_prints_a_groups_pages_and_refuses_bad_groups_in_one_line():
@@ -44,7 +52,7 @@ def test_the_command_prints_a_groups_pages_and_refuses_bad_groups_in_one_line():
     second = shards_command("pages", "2/2").stdout.split()
     assert done.returncode == 0 and first and second
     assert sorted(first + second) == [str(page.relative_to(ROOT)) for page in DOCS]
-    for bad in ("x", "0/2", "3/2", "1/0", f"1/{len(DOCS) + 1}", "1/2/3"):
+    for bad in ("x", "0/2", "3/2", "1/0", f"1/{RUNNING + 1}", "1/2/3"):
         done = shards_command("pages", bad)
         assert done.returncode == 2, bad
         assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -64,8 +72,9 @@ def test_the_group_jobs_and_the_rest_job_run_every_browser_check_once():
     checks of its pages) or the rest's (the checks tied to no page)."""
     every = _collected()
     rest = _collected("--lesson-pages=none")
+    [count] = workflow()["jobs"]["pages"]["strategy"]["matrix"]["of"]
     groups = [_collected("--lesson-pages=" + " ".join(
-        str(page.relative_to(ROOT)) for page in group)) for group in shards.groups(DOCS, 2)]
+        str(page.relative_to(ROOT)) for page in group)) for group in shards.groups(DOCS, count)]
     assert rest and all(groups)
     assert sum(map(len, groups)) + len(rest) == len(every)
     assert set.union(rest, *groups) == every
@@ -141,9 +150,9 @@ def _doctests(folder, pages, capability="AVX2", finished="2026-12-07T01:00:00Z")
     record.write(folder / "doctests.json")
 
 
-def _kernels(folder, pages, threads="1", seconds=10.0):
+def _kernels(folder, pages, threads="1", seconds=10.0, python="3.11.7"):
     configs = [{"name": f"aten=avx2 mkl=AVX2 threads={threads}",
-                "settings": {"OMP_NUM_THREADS": threads}, "environment": {"python": "3.11.7"}}]
+                "settings": {"OMP_NUM_THREADS": threads}, "environment": {"python": python}}]
     (folder / "kernels.json").write_text(json.dumps({
         "kind": "kernel matrix", "configurations": configs, "seconds": seconds,
         "pages": [{"page": page, "fingerprint": "f-" + page, "blocks": []} for page in pages]}))
@@ -187,6 +196,18 @@ def test_a_join_refuses_a_page_in_two_groups_or_other_settings(tmp_path):
     _kernels(two, ["docs/b.md"], threads="2")
     with pytest.raises(shards.ShardError, match="other settings"):
         shards.join(tmp_path / "out", [one, two])
+    _kernels(two, ["docs/b.md"], python="3.13.5")  # the same settings on another machine
+    with pytest.raises(shards.ShardError, match="another machine"):
+        shards.join(tmp_path / "out", [one, two])
+    for broken in ("{not json", '{"configurations": []}', "[]"):
+        (two / "kernels.json").write_text(broken)
+        with pytest.raises(shards.ShardError, match="kernels.json is not a report"):
+            shards.join(tmp_path / "out", [one, two])
+    (two / "doctests.json").write_text('{"python": "3.11.7"}')
+    with pytest.raises(shards.ShardError, match="doctests.json is not a report"):
+        shards.join(tmp_path / "out", [one, two])
+    _doctests(two, ["docs/b.md"])
+    _kernels(two, ["docs/b.md"], threads="2")
     done = shards_command("join", str(tmp_path / "out"), str(one), str(two))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     done = shards_command("join", str(tmp_path / "out"), str(tmp_path / "missing"))

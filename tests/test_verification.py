@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from lessonkit.engine import pages, report
+from lessonkit.engine import pages, report, runner
 from lessonkit.engine.includes import mkdocs_config
 from lessonkit.platforms import matrix
 from lessonkit.plugins import lessons as lessons_plugin
@@ -110,6 +110,23 @@ def test_off_x86_the_matrix_sets_no_x86_kernels():
         arm = [env for _, env in matrix.configurations(full, machine="aarch64")]
         assert [env["ATEN_CPU_CAPABILITY"] for env in arm] == ["default", "default"]
         assert not any("MKL_CBWR" in env for env in arm)
+
+
+def test_a_run_of_some_pages_keeps_the_other_pages_of_the_same_settings(tmp_path):
+    """`make test-pages PAGES=docs/x.md` runs the quick set on one page: the report keeps the
+    other pages' records when it ran the same settings, and nothing of another matrix."""
+    configs = [(name, runner.Interpreter(("python",), env))
+               for name, env in matrix.configurations(False, "x86_64", ("default", "avx2"), 2)]
+    path = tmp_path / "kernels.json"
+    path.write_text(json.dumps({
+        "configurations": [{"name": name, "settings": interpreter.env}
+                           for name, interpreter in configs],
+        "pages": [{"page": "docs/a.md"}, {"page": "docs/b.md"}]}))
+    assert matrix._kept_pages(path, configs, {"docs/a.md"}) == [{"page": "docs/b.md"}]
+    assert matrix._kept_pages(path, configs[:1], {"docs/a.md"}) == []  # other settings
+    assert matrix._kept_pages(tmp_path / "none.json", configs, {"docs/a.md"}) == []
+    path.write_text("{not json")
+    assert matrix._kept_pages(path, configs, {"docs/a.md"}) == []
 
 
 PAGE = pages.read_page("```{.python title=\"x.py\"}\npass\n```\n\n```bash\npython x.py\n```\n")

@@ -5,7 +5,7 @@ the "Verified" notice of the site build. One typed record, so the two cannot dis
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 PATH = "reports/doctests.json"  # relative to the project (the folder of mkdocs.yml)
@@ -72,9 +72,9 @@ class Report:
         here = self.header()
         for summary in earlier.pages:
             if summary.page not in mine:
-                summary.made = {name: value for name, value in earlier.made_for(summary).items()
-                                if value != here[name]}
-                self.pages.append(summary)
+                self.pages.append(replace(summary, made={
+                    name: value for name, value in earlier.made_for(summary).items()
+                    if value != here[name]}))
         self.blocks += [block for block in earlier.blocks if block.page not in mine]
 
     def write(self, path: Path) -> None:

@@ -332,6 +332,7 @@ def check(page_paths, full: bool = False, report_file: Path | None = None) -> tu
     report = verdicts(data, results)
     seconds = time.perf_counter() - started
     if report_file is not None:
+        kept = _kept_pages(report_file, configs, {page["page"] for page in report})
         report_file.parent.mkdir(parents=True, exist_ok=True)
         # Written whole, then renamed: a build reading the report meanwhile (`make test` builds
         # beside the quick set) sees the old one or the new one, never half of one.
@@ -342,7 +343,7 @@ def check(page_paths, full: bool = False, report_file: Path | None = None) -> tu
                                 "environment": results[name]["environment"]}
                                for name, interpreter in configs],
             "seconds": round(seconds, 1),
-            "pages": report,
+            "pages": report + kept,
         }, indent=1) + "\n", encoding="utf-8")
         partial.replace(report_file)
     ok = all(block["status"] != "differs" for page in report for block in page["blocks"])
@@ -350,6 +351,22 @@ def check(page_paths, full: bool = False, report_file: Path | None = None) -> tu
     summary = (f"kernel matrix: {len(configs)} configurations x {blocks} blocks in "
                f"{seconds:.1f} s: " + ("every Expected output held" if ok else "DIFFERS"))
     return ok, describe(report) + "\n" + summary
+
+
+def _kept_pages(report_file: Path, configs, ran: set) -> list[dict]:
+    """The pages an earlier report at `report_file` has and this run did not run, when it ran
+    the same settings: a run of some pages (`make test-pages PAGES=docs/x.md`) keeps the
+    others' records, as the doc tests' report does (each with its fingerprint: a page changed
+    since shows stale)."""
+    try:
+        earlier = json.loads(report_file.read_text(encoding="utf-8"))
+        settings = [(config["name"], config["settings"]) for config in earlier["configurations"]]
+        pages = earlier["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if settings != [(name, interpreter.env) for name, interpreter in configs]:
+        return []
+    return [page for page in pages if page.get("page") not in ran]
 
 
 def lesson_pages(root: Path = ROOT) -> list[Path]:
@@ -367,12 +384,14 @@ def main(argv=None) -> int:
                         help="where to write the JSON record (default: %(default)s)")
     args = parser.parse_args(argv)
     missing = [str(path) for path in args.pages if not path.exists()]
-    if missing:
-        parser.error(f"no such page or folder: {', '.join(missing)}")
-    chosen = [page for path in args.pages
+    chosen = [page for path in args.pages if path.exists()
               for page in (sorted(path.rglob("*.md")) if path.is_dir() else [path])]
-    if args.pages and not chosen:
-        parser.error(f"no page (*.md) in {', '.join(map(str, args.pages))}")
+    problem = (f"no such page or folder: {', '.join(missing)}" if missing else
+               f"no page (*.md) in {', '.join(map(str, args.pages))}"
+               if args.pages and not chosen else "")
+    if problem:
+        print(f"{parser.prog}: {problem}", file=sys.stderr)
+        return 2
     ok, text = check(chosen or lesson_pages(), args.full, args.report)
     print(text)
     return 0 if ok else 1

@@ -40,7 +40,7 @@ from lessonkit.engine import pages, report
 
 KERNELS = "reports/kernels.json"
 ARM64 = "reports/arm64.json"
-DOCTESTS_ARM64 = "reports/doctests-arm64.json"  # CI: `make test` on an arm64 runner
+DOCTESTS_ARM64 = "reports/doctests-arm64.json"  # CI: the arm64 page groups' doc tests, joined
 LATEST = "reports/latest.json"
 PYTHON = "reports/python.json"  # make test-python
 HISTORY = "reports/history"  # dated copies of the slow runs' reports: KIND-DATE.json
