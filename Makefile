@@ -84,7 +84,8 @@ build: $(STAMP)  ## build the site into site/
 
 test: lint test-pages test-rest  ## the whole suite: lint, doc tests, strict build, site and browser tests
 
-# One target at a time, even under `make -j`: test-rest reads the reports test-pages writes.
+# One target at a time, even under `make -j`: test-rest's browser checks of the pages read the
+# reports test-pages writes.
 .NOTPARALLEL:
 
 lint: $(STAMP) lint-workflow  ## ruff, and the workflows' lint
