@@ -70,8 +70,7 @@ def join(out: Path, folders) -> list[str]:
     """The doc tests' reports, the kernel matrix's and the accessibility records of `folders`
     (one per group) written into `out` as one run's. Each page must come from one group only,
     and every group's kernel matrix must have run the same settings on the same kind of
-    machine (the report's rows name one). What was written, as
-    lines to print."""
+    machine (the report's rows name one). What was written, as lines to print."""
     folders = [Path(folder) for folder in folders]
     for folder in folders:
         if not folder.is_dir():

@@ -142,17 +142,17 @@ def pytest_collection(session):
 
 
 def _select_pages(config, items) -> None:
-    chosen = config.stash[CHOSEN_PAGES] if hasattr(config, "stash") else _chosen_pages(config)
+    chosen = config.stash[CHOSEN_PAGES]
     if chosen is None:
         return
-    def keep(item):
-        if item.nodeid.split("::")[0] != BROWSER_TESTS:
-            return True
+    kept, dropped = [], []
+    for item in items:
         page = page_of(item)
         # Pages given: only their checks; none: only the checks tied to no page.
-        return page in chosen if chosen else page is None
-    kept = [item for item in items if keep(item)]
-    config.hook.pytest_deselected(items=[item for item in items if not keep(item)])
+        ok = (item.nodeid.split("::")[0] != BROWSER_TESTS
+              or (page in chosen if chosen else page is None))
+        (kept if ok else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
     items[:] = kept
 
 

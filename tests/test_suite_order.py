@@ -23,7 +23,7 @@ def test_the_kernel_matrix_runs_first_then_the_longest_files_then_the_rest_in_or
     names = ["tests/test_engine.py::a", "tests/test_build.py::b", "tests/test_browser.py::c",
              "tests/test_kernels.py::d", "tests/test_compare.py::e", "tests/test_browser.py::f"]
     items = [SimpleNamespace(nodeid=name) for name in names]
-    every_page = SimpleNamespace(getoption={"lesson_pages": "all"}.get)
+    every_page = SimpleNamespace(stash={conftest.CHOSEN_PAGES: None})  # --lesson-pages=all
     conftest.pytest_collection_modifyitems(None, every_page, items)
     assert [item.nodeid for item in items] == [
         "tests/test_kernels.py::d", "tests/test_browser.py::c", "tests/test_browser.py::f",
