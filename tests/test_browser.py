@@ -1041,10 +1041,10 @@ def test_the_compressing_server_compresses_what_github_pages_does(tmp_path):
         server.shutdown()
 
 
-class _StallBeforeThePalette(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site; `page` comes in two parts, a pause before the palette chooser, as a
+class _StallOnce(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site; `page` comes in two parts, a pause after its first `cut` bytes, as a
     slow network (or a busy machine) delivers it."""
-    page, html, seconds = "", b"", 0.0
+    page, html, cut, seconds = "", b"", 0, 0.0
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         if self.path != self.page:
@@ -1053,19 +1053,18 @@ class _StallBeforeThePalette(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Connection", "close")
         self.end_headers()
-        cut = self.html.index(b'<script id="lessons-palette">')
-        self.wfile.write(self.html[:cut])
+        self.wfile.write(self.html[:self.cut])
         self.wfile.flush()
         time.sleep(self.seconds)
-        self.wfile.write(self.html[cut:])
+        self.wfile.write(self.html[self.cut:])
 
     def log_message(self, *args):
         pass
 
 
-def _first_scheme_painted(browser, built_site, html: bytes) -> None:
-    handler = type("Stall", (_StallBeforeThePalette,), {
-        "page": "/" + LESSON, "html": html, "seconds": 1.5})
+def _first_scheme_painted(browser, built_site, html: bytes, cut: int) -> None:
+    handler = type("Stall", (_StallOnce,), {
+        "page": "/" + LESSON, "html": html, "cut": cut, "seconds": 1.5})
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(built_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -1082,10 +1081,19 @@ def _first_scheme_painted(browser, built_site, html: bytes) -> None:
 
 def test_nothing_is_painted_before_the_palette_is_chosen(browser, built_site):
     """Chromium paints what it has parsed of <body> when the rest is slow to come. The page
-    waits for the palette chooser (lessonkit.site.palette.EXPECT): a reader whose system is dark
-    never sees the light palette first, even when the page arrives in two parts."""
+    waits until the palette chooser has run (lessonkit.site.palette.EXPECT): a reader whose
+    system is dark never sees the light palette first, even when the page arrives in two parts,
+    the pause before the chooser or inside its script."""
     html = (built_site / LESSON / "index.html").read_bytes()
-    _first_scheme_painted(browser, built_site, html)
-    # Without the <head>'s link, the same stall shows the light palette first.
+    before = html.index(b'<script id="lessons-palette">')
+    inside = before + len(b'<script id="lessons-palette">function')
+    for cut in (before, inside):
+        _first_scheme_painted(browser, built_site, html, cut)
+    # Without the <head>'s link, a pause before the chooser shows the light palette first.
     with pytest.raises(AssertionError, match="before the scheme was set"):
-        _first_scheme_painted(browser, built_site, html.replace(EXPECT.encode(), b"", 1))
+        _first_scheme_painted(browser, built_site, html.replace(EXPECT.encode(), b"", 1), before)
+    # A link that expects the chooser itself is not enough: Chromium renders once the script's
+    # start tag is parsed, and a pause inside its text shows the light palette first.
+    itself = html.replace(EXPECT.encode(), EXPECT.replace("-chosen", "").encode(), 1)
+    with pytest.raises(AssertionError, match="before the scheme was set"):
+        _first_scheme_painted(browser, built_site, itself, inside)

@@ -25,11 +25,12 @@ def test_the_component_is_unplugged_and_the_choice_runs_after_materials_script()
     page = palette.take_over(PAGE, PALETTES, "page.md")
     assert 'data-md-component="palette"' not in page and palette.FORM in page
     guarded = MATERIAL_SCRIPT.replace('<script>var palette=__md_get("__palette");', palette.GUARDED)
-    assert guarded + palette.CHOOSE + "<div>search</div>" in page
-    # Rendering waits for the chooser: its id is the one the <head>'s link expects.
+    assert guarded + palette.CHOOSE + palette.CHOSEN + "<div>search</div>" in page
+    # Rendering waits until the chooser has run: the <head>'s link expects the element after it.
     assert page.startswith('<html><head><meta charset="utf-8">' + palette.EXPECT + "</head>")
     assert palette.CHOOSE.startswith('<script id="lessons-palette">')
-    assert 'href="#lessons-palette" blocking="render"' in palette.EXPECT
+    assert palette.CHOSEN.startswith('<template id="lessons-palette-chosen">')
+    assert 'href="#lessons-palette-chosen" blocking="render"' in palette.EXPECT
 
 
 def test_every_read_of_the_stored_palette_is_guarded():
@@ -71,7 +72,8 @@ def test_every_built_page_has_the_toggle_without_materials_component(built_site)
         text = page.read_text(encoding="utf-8")
         assert text.count(palette.FORM) == 1 and 'data-md-component="palette"' not in text, page
         # the chooser runs right after Material's own palette script, after the toggle's inputs
-        assert text.count(palette.CHOOSE) == 1, page
-        assert text.count(palette.EXPECT) == 1 and text.count('id="lessons-palette"') == 1, page
+        assert text.count(palette.CHOOSE + palette.CHOSEN) == 1, page
+        assert text.count(palette.EXPECT) == 1, page
+        assert text.count('id="lessons-palette-chosen"') == 1, page
         assert text.index(palette.EXPECT) < text.index("</head>"), page
         assert text.index(palette.FORM) < text.index("</script>" + palette.CHOOSE), page
