@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from lessonkit import shards
 from lessonkit.engine import report
 from lessonkit.platforms import matrix
+from tests import conftest
 from tests.conftest import ROOT
 from tests.test_workflow import workflow
 
@@ -83,14 +85,21 @@ def test_the_group_jobs_and_the_rest_job_run_every_browser_check_once():
     assert not any("[vae-basics-desktop" in name for name in rest)
 
 
-def test_lesson_pages_refuses_what_is_not_a_page_in_one_line():
-    for bad in ("docs/nope.md", "README.md", "snippets/tiny_vae_2d.py", " "):
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_browser.py",
-                               "--collect-only", "-q", "-p", "no:cacheprovider",
-                               "--lesson-pages=" + bad], cwd=ROOT, capture_output=True,
-                              text=True)
-        assert done.returncode == 4, (bad, done.stdout, done.stderr)  # pytest's usage error
-        assert "--lesson-pages" in done.stderr and "Traceback" not in done.stderr
+@pytest.mark.parametrize("bad", ["docs/nope.md", "README.md", "snippets/tiny_vae_2d.py", " "])
+def test_lesson_pages_refuses_what_is_not_a_page(bad):
+    given = SimpleNamespace(getoption=lambda name: {"lesson_pages": bad}[name])
+    with pytest.raises(pytest.UsageError, match="^--lesson-pages"):
+        conftest._chosen_pages(given)
+
+
+def test_a_bad_lesson_pages_stops_pytest_in_one_line():
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_browser.py",
+                           "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "--lesson-pages=docs/nope.md"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 4, (done.stdout, done.stderr)  # pytest's usage error
+    assert done.stderr.startswith("ERROR: --lesson-pages: docs/nope.md is not a page of docs/")
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_the_workflow_runs_each_group_once_and_the_rest_on_both_machines():
