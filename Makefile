@@ -154,8 +154,8 @@ bench: $(STAMP)  ## doc-test speed against its floor; cold and warm build times
 	$(PY) benchmarks/doctest_speed.py
 	$(PY) benchmarks/build_speed.py
 
-bench-scale: $(STAMP) $(CHROMIUM)  ## build, doc tests, browser and search index at 1, 8, 32 copies of the lessons (COPIES=1,2,4)
-	$(PY) benchmarks/scale.py $(if $(COPIES),--copies $(COPIES))
+bench-scale: $(STAMP) $(CHROMIUM)  ## build, doc tests, browser and search index at 1, 8, 32 copies of the lessons (COPIES=1,2,4, STEPS=build,browser)
+	$(PY) benchmarks/scale.py $(if $(COPIES),--copies $(COPIES)) $(if $(STEPS),--steps "$(STEPS)")
 
 mutations: $(STAMP)  ## mutmut over the engine modules: killed / total per module (25 min at most)
 	$(PY) benchmarks/mutations.py
