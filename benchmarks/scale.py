@@ -111,6 +111,12 @@ def browse(site: Path, own: list[str], small_index: bytes | None) -> dict:
     return values
 
 
+def site_path(page: Path) -> str:
+    """The site path of `page` under docs/ (directory URLs): docs/a/b.md -> "a/b/", index -> ""."""
+    path = page.relative_to(ROOT / "docs").with_suffix("").as_posix()
+    return "" if path == "index" else path.removesuffix("/index") + "/"
+
+
 def measure(copies: int, steps: tuple[str, ...] = STEPS,
             small_index: bytes | None = None) -> tuple[int, dict, bytes]:
     """The lessons of `copies` copies, each of `steps` measured on them (the browser and the
@@ -129,7 +135,7 @@ def measure(copies: int, steps: tuple[str, ...] = STEPS,
         index = (site / "search" / "search_index.json").read_bytes()
         values["search index"] = len(index) / 1024
         if "browser" in steps:
-            values.update(browse(site, [page.stem + "/" for page in lesson_pages()], small_index))
+            values.update(browse(site, [site_path(page) for page in lesson_pages()], small_index))
     return lessons, values, index
 
 
@@ -158,7 +164,8 @@ def counts(text: str) -> list[int]:
 
 
 def chosen_steps(text: str) -> tuple[str, ...]:
-    names = [part.strip() for part in text.split(",")]
+    """The steps named in `text`, in STEPS' order; the search index always (it costs nothing)."""
+    names = [part.strip() for part in text.split(",")] + ["search index"]
     unknown = [name for name in names if name not in STEPS]
     if unknown:
         raise argparse.ArgumentTypeError(

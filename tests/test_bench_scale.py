@@ -24,14 +24,16 @@ def test_points_on_a_line_give_its_slope_and_intercept_and_no_gap(slope, interce
 
 
 def test_the_gap_is_the_largest_share_off_the_line():
-    # (1, 1), (2, 3), (3, 3): the line 1/3 + x, off by 1/3 at x = 1, 2 and 3.
+    # (1, 1), (2, 3), (3, 3): the line 1/3 + x, off by 1/3, 2/3 and 1/3 at x = 1, 2 and 3; as
+    # shares of the measured values: 1/3, 2/9, 1/9.
     slope, intercept, gap = scale.line([(1, 1.0), (2, 3.0), (3, 3.0)])
     assert (slope, intercept) == pytest.approx((1.0, 1 / 3))
     assert gap == pytest.approx(1 / 3)  # at x = 1: (4/3 - 1) / 1
 
 
 def test_the_steps_keep_their_order_and_unknown_ones_are_named():
-    assert scale.chosen_steps("browser, build") == ("build", "browser")
+    # The search index is always measured: it is the size of a file of the build.
+    assert scale.chosen_steps("browser, build") == ("build", "browser", "search index")
     with pytest.raises(argparse.ArgumentTypeError, match="unknown step ''"):
         scale.chosen_steps("build,")
 
@@ -51,3 +53,24 @@ def test_a_bad_argument_exits_2_in_one_line_before_any_build(arguments, said, ca
     assert stopped.value.code == 2 and out == ""
     assert error.startswith("scale.py: error: ") and said in error, error
     assert len(error.splitlines()) == 1, error
+
+
+@pytest.mark.parametrize("page, path", [
+    ("docs/index.md", ""), ("docs/vae-basics.md", "vae-basics/"),
+    ("docs/part/lesson.md", "part/lesson/"), ("docs/part/index.md", "part/")])
+def test_a_pages_site_path_is_its_directory_url(page, path):
+    assert scale.site_path(ROOT / page) == path
+
+
+def test_every_count_after_the_first_visits_with_the_smallest_sites_index(monkeypatch, capsys):
+    given_index = []
+
+    def measure(copies, steps, small_index):
+        given_index.append(small_index)
+        return 4 * copies, {"build": float(copies), "search index": 42.0 * copies}, b"%d" % copies
+
+    monkeypatch.setattr(scale, "measure", measure)
+    scale.main(["--copies", "8,1,2", "--steps", "build"])
+    assert given_index == [None, b"1", b"1"]  # counts run smallest first
+    out = capsys.readouterr().out
+    assert "| build | 0.25 s | 0.0 s | 0% |" in out and "| search index | 10.50 KB |" in out

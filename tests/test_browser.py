@@ -1085,15 +1085,22 @@ def test_nothing_is_painted_before_the_palette_is_chosen(browser, built_site):
     system is dark never sees the light palette first, even when the page arrives in two parts,
     the pause before the chooser or inside its script."""
     html = (built_site / LESSON / "index.html").read_bytes()
-    before = html.index(b'<script id="lessons-palette">')
-    inside = before + len(b'<script id="lessons-palette">function')
-    for cut in (before, inside):
+    for cut in _before_and_inside_the_chooser(html):
         _first_scheme_painted(browser, built_site, html, cut)
     # Without the <head>'s link, a pause before the chooser shows the light palette first.
+    without = html.replace(EXPECT.encode(), b"", 1)
     with pytest.raises(AssertionError, match="before the scheme was set"):
-        _first_scheme_painted(browser, built_site, html.replace(EXPECT.encode(), b"", 1), before)
+        _first_scheme_painted(browser, built_site, without,
+                              _before_and_inside_the_chooser(without)[0])
     # A link that expects the chooser itself is not enough: Chromium renders once the script's
     # start tag is parsed, and a pause inside its text shows the light palette first.
     itself = html.replace(EXPECT.encode(), EXPECT.replace("-chosen", "").encode(), 1)
     with pytest.raises(AssertionError, match="before the scheme was set"):
-        _first_scheme_painted(browser, built_site, itself, inside)
+        _first_scheme_painted(browser, built_site, itself,
+                              _before_and_inside_the_chooser(itself)[1])
+
+
+def _before_and_inside_the_chooser(html: bytes) -> tuple[int, int]:
+    """Where the palette chooser's script starts in `html`, and a point inside its text."""
+    start = html.index(b'<script id="lessons-palette">')
+    return start, start + len(b'<script id="lessons-palette">function')
