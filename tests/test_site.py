@@ -100,7 +100,8 @@ def test_every_local_resource_a_page_loads_is_in_the_site_and_its_version_is_its
             elif parsed.query.startswith("v="):
                 if parsed.query != "v=" + hashlib.sha256(file.read_bytes()).hexdigest()[:12]:
                     problems.append(f"{name} does not name the content served")
-        for own in ("assets/lessons.css?v=", "assets/lessons.js?v="):
+        for own in ("assets/lessons.css?v=", "assets/lessons.js?v=",
+                    "assets/search-on-demand.js?v="):
             if not any(own in url for url in urls):
                 problems.append(f"{page.relative_to(built_site)} does not load {own}...")
     assert not problems, "\n".join(problems)

@@ -30,9 +30,10 @@
   to one has the `download` attribute, so that the browser saves the file instead of showing it.
 - The light/dark toggle runs without Material's palette code, which restyled the whole page
   three times at start-up (lessonkit.site.palette; the toggle itself is in docs/assets/lessons.js).
-- The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`), as
-  Material's bundles are: a browser that kept an older copy (GitHub Pages lets it for 10 minutes)
-  fetches the one the page was built with. One that is not a file in docs/ fails the build.
+- The site's own CSS and JavaScript are linked with their content's hash (`lessons.js?v=...`; in
+  a template, the `versioned` filter), as Material's bundles are: a browser that kept an older
+  copy (GitHub Pages lets it for 10 minutes) fetches the one the page was built with. One that
+  is not a file in docs/ fails the build.
 
 - The "Edit this page" button needs the repository: without `repo_url` (a local build), no
   button (`edit_uri` dropped).
@@ -231,6 +232,13 @@ def versioned(path: str, docs_dir: str) -> str:
         raise PluginError(f"{where} is not a file in {docs_dir}: the site serves only its own "
                           "files")
     return f"{path}?v={hashlib.sha256(file.read_bytes()).hexdigest()[:12]}"
+
+
+def on_env(env, config, files):
+    # For a script the theme's templates link themselves (overrides/main.html), as on_config
+    # versions extra_css and extra_javascript.
+    env.filters["versioned"] = lambda path: versioned(path, config.docs_dir)
+    return env
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which must see the generated notebooks
