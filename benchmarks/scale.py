@@ -9,8 +9,8 @@ docs/NAME.md, then docs/NAME-copyK.md for K = 2..COPIES, copy K a section of the
 - browser: every page of the built site loaded once in Chromium, with the browser tests' checks
   (`tests.browser.visit`), one after the other; also the mean visit to the course's own lesson
   pages (the same pages at every count), and the same visits again with the smallest count's
-  search index in place of the site's (Material's search fetches and indexes the whole index on
-  every page: the one part of a visit that grows with the course);
+  search index in place of the site's (Material's search fetched and indexed the whole index on
+  every page load, until docs/assets/search-on-demand.js held it back: this shows it stays so);
 - search index: the size of search/search_index.json.
 Then, for each step, the least-squares line through (lessons, value): its slope is the cost of
 one more lesson, and the largest gap between a measurement and the line says whether the growth
@@ -81,7 +81,8 @@ def browse(site: Path, own: list[str], small_index: bytes | None) -> dict:
     all, "one page": the mean visit to the pages `own` (the course's own lesson pages, the same
     at every count: it stays the same if no page grows with the course)}; with `small_index`,
     also "small index": `own` visited again with it in place of the site's search index (what
-    of a visit's growth is the index that every page's search fetches and indexes)."""
+    of a visit's growth is the site's search index; none once a page loads it only for a
+    search)."""
     from playwright.sync_api import sync_playwright
 
     url, server = serve(site)

@@ -8,10 +8,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
+import jinja2
 import pytest
+from mkdocs.exceptions import PluginError
 
-from lessonkit.site import figures
+from lessonkit.site import figures, hooks
 from tests.conftest import ROOT
 
 
@@ -102,6 +105,13 @@ def test_a_script_that_is_not_a_file_of_the_site_fails_the_build_naming_it(tmp_p
     said = f"{entry} (extra_css or extra_javascript in mkdocs.yml) " + \
         why.format(docs=tmp_path / "docs")
     assert said in result.stderr, result.stderr
+
+
+def test_a_template_that_links_a_missing_file_fails_the_build_naming_the_filter(tmp_path):
+    with pytest.raises(PluginError, match=r"^assets/gone\.js \(the `versioned` filter in a "
+                       r"template of overrides/\) is not a file in"):
+        hooks.on_env(jinja2.Environment(), SimpleNamespace(docs_dir=str(tmp_path)), None) \
+            .filters["versioned"]("assets/gone.js")
 
 
 def test_a_broken_include_fails_the_build_in_one_line_naming_page_line_and_include(tmp_path):

@@ -1,5 +1,5 @@
 // Material's search fetches the whole site's search index (about 42 KB per lesson) and builds its
-// search from it on every page load, whether the reader searches or not: the one cost of a page
+// search from it on every page load, whether the reader searches or not: a cost of every page
 // that grows with the course (CONTRIBUTING, "CI as the course grows"). So the index's request
 // (Material's XMLHttpRequest, sent as its bundle starts) is held until the reader first goes to
 // the search field (its keyboard shortcuts and the header's search button focus it). This file
@@ -31,5 +31,10 @@
   }
   document.addEventListener("focusin", function (event) {
     if (!released && event.target.matches("[data-md-component='search-query']")) release();
+  });
+  // The search opened without its field focused (the magnifier inside the field, on a wide
+  // screen): Material's toggle for the search, checked.
+  document.addEventListener("change", function (event) {
+    if (!released && event.target.id === "__search" && event.target.checked) release();
   });
 })();

@@ -220,10 +220,11 @@ def check_jupyter_config(config) -> None:
                           "time: lessonkit's hooks run them (set `execute: false` in mkdocs.yml)")
 
 
-def versioned(path: str, docs_dir: str) -> str:
-    """`path` (an extra_css or extra_javascript entry: a file of docs/, relative or from the
-    site's root) with `?v=` and the first 12 hex digits of its file's SHA-256."""
-    where = f"{path} (extra_css or extra_javascript in mkdocs.yml)"
+def versioned(path: str, docs_dir: str,
+              source: str = "extra_css or extra_javascript in mkdocs.yml") -> str:
+    """`path` (a file of docs/, relative or from the site's root, named in `source`) with `?v=`
+    and the first 12 hex digits of its file's SHA-256."""
+    where = f"{path} ({source})"
     if urlsplit(path).scheme or path.startswith("//"):
         raise PluginError(f"{where} is on another host: the site loads nothing from other hosts")
     inside = posixpath.normpath(path.lstrip("/"))
@@ -237,7 +238,8 @@ def versioned(path: str, docs_dir: str) -> str:
 def on_env(env, config, files):
     # For a script the theme's templates link themselves (overrides/main.html), as on_config
     # versions extra_css and extra_javascript.
-    env.filters["versioned"] = lambda path: versioned(path, config.docs_dir)
+    env.filters["versioned"] = lambda path: versioned(
+        path, config.docs_dir, "the `versioned` filter in a template of overrides/")
     return env
 
 
