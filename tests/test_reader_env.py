@@ -67,7 +67,8 @@ def test_the_built_page_shows_the_files_the_doc_tests_ran(path, built_site):
 def test_with_reader_venvs_a_command_runs_in_a_venv_of_what_the_page_installs(pytester):
     """A page that installs numpy alone and runs a script importing torch: in the project's
     venv (which has torch) it passes; in the reader's venv the import fails, as it would for a
-    reader who copied the page's line."""
+    reader who copied the page's line. A page with no install line runs in a venv of the
+    standard library alone."""
     page = textwrap.dedent("""\
         ```{.text notest="installs packages"}
         pip install numpy==2.4.6
@@ -95,11 +96,16 @@ def test_with_reader_venvs_a_command_runs_in_a_venv_of_what_the_page_installs(py
     result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'torch'*"])
-    (pytester.path / "page.md").write_text(page.replace("pip install numpy==2.4.6", "ls"))
+    # No install line: a venv of the standard library alone, where torch is missing too, and a
+    # script of the standard library runs.
+    bare = page.replace("pip install numpy==2.4.6", "ls")
+    (pytester.path / "page.md").write_text(bare)
     result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["page.md: no `pip install` line: with --reader-venvs, a page's "
-                                 "commands run in a venv of what the page installs"])
+    result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'torch'*"])
+    (pytester.path / "page.md").write_text(bare.replace("import torch", "import json"))
+    result = pytester.runpytest_inprocess(*args, "--reader-venvs", "page.md")
+    result.assert_outcomes(passed=1)
 
 
 def fence_pages() -> list[Path]:

@@ -55,16 +55,12 @@ def doctest_python(config, run: "PageRun") -> runner.Interpreter:
     if not config.getoption("reader_venvs"):
         return runner.Interpreter(DOCTEST_PYTHON.command, env, DOCTEST_PYTHON.slowdown)
     if run.python is None and not run.no_python:
-        commands = reader.install_commands(run.page)
-        if not commands:
-            run.no_python = (f"{run.name}: no `pip install` line: with --reader-venvs, a page's "
-                             "commands run in a venv of what the page installs")
-        else:
-            try:
-                python = reader.python_for(commands)
-                run.python = runner.Interpreter((str(python),), env, DOCTEST_PYTHON.slowdown)
-            except SetupError as error:
-                run.no_python = f"{run.name}: {error}"
+        try:
+            # A page with no `pip install` line: a venv of the standard library alone.
+            python = reader.python_for(reader.install_commands(run.page))
+            run.python = runner.Interpreter((str(python),), env, DOCTEST_PYTHON.slowdown)
+        except SetupError as error:
+            run.no_python = f"{run.name}: {error}"
     if run.no_python:  # said once per block, tried once per page
         raise LessonFailure(run.no_python)
     return run.python
