@@ -2,11 +2,12 @@
 // search from it on every page load, whether the reader searches or not: a cost of every page
 // that grows with the course (CONTRIBUTING, "CI as the course grows"). So the index's request
 // (Material's XMLHttpRequest, sent as its bundle starts) is held until the reader first goes to
-// the search field (its keyboard shortcuts and the header's search button focus it). This file
-// is loaded before Material's bundle (overrides/main.html), so its XMLHttpRequest is wrapped
-// before the bundle sends it. A page opened with ?q= (the 404 page's search) or ?h= (a search result, whose terms
-// Material highlights with the index) sends it at once. Until the index comes, Material's search
-// says "Initializing search", as it does on a slow network.
+// the search field (its keyboard shortcuts and the header's search button focus it) or opens the
+// search. This file is loaded before Material's bundle (overrides/main.html), so that its
+// XMLHttpRequest is wrapped before the bundle sends it. A page opened with ?q= (the 404 page's
+// search) or ?h= (a search result, whose terms Material highlights with the index) sends it at
+// once. Until the index comes, Material's search says "Initializing search", as it does on a
+// slow network.
 (function () {
   var open = XMLHttpRequest.prototype.open;
   var send = XMLHttpRequest.prototype.send;
